@@ -1,0 +1,1 @@
+#include "desired-state/model.h"
