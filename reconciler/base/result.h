@@ -115,3 +115,18 @@ inline Status ok() { return {}; }
     }                                                                           \
     std::move(must_result_).release_value();                                    \
   })
+
+// Coroutines cannot use TRY: g++ 12 fails on co_return inside a statement
+// expression. These statement macros do the same job inside a coroutine.
+// CO_TRY_ASSIGN(name, expr) declares `name` with the value of the Result.
+#define CO_TRY_ASSIGN(name, ...)                                  \
+  auto name##_result_ = (__VA_ARGS__);                            \
+  if (!name##_result_.has_value()) co_return std::move(name##_result_).error(); \
+  auto name = std::move(name##_result_).release_value()
+
+// CO_TRY_STATUS(expr) returns the error of a failed Status from the coroutine.
+#define CO_TRY_STATUS(...)                                        \
+  do {                                                            \
+    auto status_result_ = (__VA_ARGS__);                          \
+    if (!status_result_.has_value()) co_return std::move(status_result_).error(); \
+  } while (false)
