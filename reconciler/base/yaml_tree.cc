@@ -8,7 +8,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <optional>
 #include <set>
+#include <variant>
 
 namespace reconcile {
 
@@ -57,29 +59,39 @@ YamlNode* YamlNode::find(std::string_view key) {
 
 std::string_view YamlNode::kind_name() const {
   switch (m_kind) {
-    case Kind::kNull: return "an empty value";
-    case Kind::kScalar: return "a scalar";
-    case Kind::kSequence: return "a list";
-    case Kind::kMap: return "a map";
+    case Kind::kNull:
+      return "an empty value";
+    case Kind::kScalar:
+      return "a scalar";
+    case Kind::kSequence:
+      return "a list";
+    case Kind::kMap:
+      return "a map";
   }
   return "a value";
 }
 
 namespace {
 
+// A parse failure with its location, turned into a Result error or a
+// Diagnostic by the two public entry points.
+struct Failure {
+  Location location;
+  std::string message;
+};
+
 class Converter {
  public:
   Converter(const std::string& file, const YamlLimits& limits) : m_file(file), m_limits(limits) {}
 
-  Result<YamlNode> convert(const YAML::Node& node, const Location& parent, int depth) {
+  // Returns nullopt and sets failure() on the first problem.
+  std::optional<YamlNode> convert(const YAML::Node& node, const Location& parent, int depth) {
     if (++m_nodes > m_limits.max_nodes) {
-      return invalid_argument(parent.to_string() + ": document too large (more than " +
-                              std::to_string(m_limits.max_nodes) +
+      return fail(parent, "document too large (more than " + std::to_string(m_limits.max_nodes) +
                               " nodes, counting aliases)");
     }
     if (depth > m_limits.max_depth) {
-      return invalid_argument(parent.to_string() + ": nested deeper than " +
-                              std::to_string(m_limits.max_depth) + " levels");
+      return fail(parent, "nested deeper than " + std::to_string(m_limits.max_depth) + " levels");
     }
     Location location = location_of(node, parent);
     switch (node.Type()) {
@@ -89,14 +101,16 @@ class Converter {
       case YAML::NodeType::Scalar: {
         const std::string& text = node.Scalar();
         if (text.find('\0') != std::string::npos) {
-          return invalid_argument(location.to_string() + ": value contains a NUL byte");
+          return fail(location, "value contains a NUL byte");
         }
         return YamlNode::scalar(text, location, node.Tag() != "?");
       }
       case YAML::NodeType::Sequence: {
         YamlNode out = YamlNode::sequence(location);
         for (const auto& item : node) {
-          out.items().push_back(TRY(convert(item, location, depth + 1)));
+          auto converted = convert(item, location, depth + 1);
+          if (!converted) return std::nullopt;
+          out.items().push_back(std::move(*converted));
         }
         return out;
       }
@@ -104,26 +118,33 @@ class Converter {
         YamlNode out = YamlNode::map(location);
         std::set<std::string> seen;
         for (const auto& entry : node) {
-          YamlNode key = TRY(convert(entry.first, location, depth + 1));
-          if (!key.is_scalar()) {
-            return invalid_argument(key.location().to_string() +
-                                    ": a map key must be a plain value, not " +
-                                    std::string(key.kind_name()));
+          auto key = convert(entry.first, location, depth + 1);
+          if (!key) return std::nullopt;
+          if (!key->is_scalar()) {
+            return fail(key->location(),
+                        "a map key must be a plain value, not " + std::string(key->kind_name()));
           }
-          if (!seen.insert(key.text()).second) {
-            return invalid_argument(key.location().to_string() + ": duplicate key '" +
-                                    key.text() + "'");
+          if (!seen.insert(key->text()).second) {
+            return fail(key->location(), "duplicate key '" + key->text() + "'");
           }
-          YamlNode value = TRY(convert(entry.second, key.location(), depth + 1));
-          out.entries().emplace_back(std::move(key), std::move(value));
+          auto value = convert(entry.second, key->location(), depth + 1);
+          if (!value) return std::nullopt;
+          out.entries().emplace_back(std::move(*key), std::move(*value));
         }
         return out;
       }
     }
-    return internal_error("unknown yaml node type");
+    return fail(location, "unknown YAML node type");
   }
 
+  const Failure& failure() const { return m_failure; }
+
  private:
+  std::nullopt_t fail(const Location& location, std::string message) {
+    m_failure = Failure{location, std::move(message)};
+    return std::nullopt;
+  }
+
   Location location_of(const YAML::Node& node, const Location& parent) const {
     YAML::Mark mark = node.Mark();
     if (mark.line < 0 || mark.column < 0) return parent;
@@ -133,15 +154,15 @@ class Converter {
   const std::string& m_file;
   const YamlLimits& m_limits;
   size_t m_nodes = 0;
+  Failure m_failure;
 };
 
-}  // namespace
-
-Result<YamlNode> parse_yaml(std::string_view text, const std::string& file,
-                            const YamlLimits& limits) {
+std::variant<YamlNode, Failure> parse(std::string_view text, const std::string& file,
+                                      const YamlLimits& limits) {
+  Location start{file, 1, 1};
   if (text.size() > limits.max_bytes) {
-    return invalid_argument(file + ": file too large (" + std::to_string(text.size()) +
-                            " bytes, limit " + std::to_string(limits.max_bytes) + ")");
+    return Failure{Location{file}, "file too large (" + std::to_string(text.size()) +
+                                       " bytes, limit " + std::to_string(limits.max_bytes) + ")"};
   }
   std::vector<YAML::Node> documents;
   try {
@@ -149,22 +170,44 @@ Result<YamlNode> parse_yaml(std::string_view text, const std::string& file,
   } catch (const YAML::Exception& e) {
     Location location{file, e.mark.line >= 0 ? e.mark.line + 1 : 0,
                       e.mark.column >= 0 ? e.mark.column + 1 : 0};
-    return invalid_argument(location.to_string() + ": YAML syntax error: " + e.msg);
+    return Failure{location, "YAML syntax error: " + e.msg};
   } catch (const std::exception& e) {
-    return invalid_argument(file + ": YAML error: " + e.what());
+    return Failure{Location{file}, std::string("YAML error: ") + e.what()};
   }
-  Location start{file, 1, 1};
   if (documents.empty()) return YamlNode::null(start);
   if (documents.size() > 1) {
-    return invalid_argument(file + ": holds " + std::to_string(documents.size()) +
-                            " YAML documents; one is expected");
+    return Failure{Location{file}, "holds " + std::to_string(documents.size()) +
+                                       " YAML documents; one is expected"};
   }
   try {
     Converter converter(file, limits);
-    return converter.convert(documents.front(), start, 0);
+    auto root = converter.convert(documents.front(), start, 0);
+    if (!root) return converter.failure();
+    return std::move(*root);
   } catch (const std::exception& e) {
-    return invalid_argument(file + ": YAML error: " + e.what());
+    return Failure{Location{file}, std::string("YAML error: ") + e.what()};
   }
+}
+
+}  // namespace
+
+Result<YamlNode> parse_yaml(std::string_view text, const std::string& file,
+                            const YamlLimits& limits) {
+  auto parsed = parse(text, file, limits);
+  if (auto* failure = std::get_if<Failure>(&parsed)) {
+    return invalid_argument(failure->location.to_string() + ": " + failure->message);
+  }
+  return std::move(std::get<YamlNode>(parsed));
+}
+
+std::optional<YamlNode> parse_yaml(std::string_view text, const std::string& file,
+                                   Diagnostics& diagnostics, const YamlLimits& limits) {
+  auto parsed = parse(text, file, limits);
+  if (auto* failure = std::get_if<Failure>(&parsed)) {
+    diagnostics.error(failure->location, failure->message);
+    return std::nullopt;
+  }
+  return std::move(std::get<YamlNode>(parsed));
 }
 
 void merge_yaml(YamlNode& base, const YamlNode& overlay) {

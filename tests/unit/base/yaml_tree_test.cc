@@ -46,7 +46,8 @@ TEST_CASE("parse_yaml bounds alias expansion and depth") {
   std::string previous = "a";
   for (char name = 'b'; name <= 'j'; ++name) {
     bomb += std::string(1, name) + ": &" + name + " [";
-    for (int i = 0; i < 10; ++i) bomb += (i ? ", *" : "*") + previous;
+    for (int i = 0; i < 10; ++i)
+      bomb += (i ? ", *" : "*") + previous;
     bomb += "]\n";
     previous = std::string(1, name);
   }
