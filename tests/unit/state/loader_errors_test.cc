@@ -189,7 +189,9 @@ const std::vector<BadCase> kCases = {
      "reconcile.yaml", 3, "age recipient"},
     {"settings unknown controller", "reconcile.yaml", "secrets:\n  controller: nobody\n",
      "reconcile.yaml", 2, "no recipient named 'nobody'"},
-    {"two documents", "hosts/h.yaml", "a: 1\n---\nb: 2\n", "hosts/h.yaml", 0, "YAML documents"},
+    {"two documents", "hosts/h.yaml", "a: 1\n---\nb: 2\n", "hosts/h.yaml", 2,
+     "one document is expected"},
+    {"stray comma", "hosts/h.yaml", ",\naddress: 10.0.0.2\n", "hosts/h.yaml", 1, "stray ','"},
 };
 
 }  // namespace
