@@ -2,9 +2,12 @@
 
 namespace reconcile {
 
+// The default command (plan and apply, no subcommand name) registers its
+// options on the top-level app in main().
 const std::vector<CommandSpec>& command_table() {
   static const std::vector<CommandSpec> table = {
       {"check", add_check_command},
+      {"facts", add_facts_command},
   };
   return table;
 }

@@ -37,9 +37,5 @@ int main(int argc, char** argv) {
     app.exit(e);
     return kExitInvalidInput;
   }
-  if (argc == 1) {
-    std::cout << app.help();
-    return kExitInvalidInput;
-  }
   return context.exit_code;
 }
