@@ -103,32 +103,35 @@ class SshTransport : public Transport {
     m_session = std::make_unique<SshSession>(m_io.get_executor());
     ++m_stats.connections;
     Status status = co_await open_and_authenticate(deadline);
-    if (!status.has_value()) {
-      drop_session();
-      Error error = std::move(status).error();
-      if (error.code() == ErrorCode::kDeadlineExceeded) {
-        error = deadline_exceeded("no connection within " +
-                                  milliseconds(m_options.connect_timeout) + ": " + error.message());
-      }
-      // Host key messages name the host themselves.
-      if (error.code() == ErrorCode::kUnauthenticated && error.message().find(m_target.name) == 0) {
-        co_return error;
-      }
-      co_return std::move(error).with_context(m_target.name + " (" + describe() + ")");
-    }
-    co_return ok();
+    if (!status.has_value()) drop_session();
+    co_return status;
   }
 
+  // Errors name the host: host key errors in their own words ("HOST KEY
+  // CHANGED for web1 (...)"), the others with "web1 (root@addr:22): ".
   asio::awaitable<Status> open_and_authenticate(Clock::time_point deadline) {
-    CO_TRY_STATUS(co_await m_session->open(m_target.address, m_target.port,
-                                           host_key_methods(m_policy), deadline));
+    std::string context = m_target.name + " (" + describe() + ")";
+    Status opened = co_await m_session->open(m_target.address, m_target.port,
+                                             host_key_methods(m_policy), deadline);
+    if (!opened.has_value())
+      co_return with_timeout(std::move(opened).error()).with_context(context);
     CO_TRY_ASSIGN(host_key, m_session->host_key());
     Status verified = verify_host_key(m_policy, host_key);
     if (!verified.has_value()) {
       co_await m_session->close(std::min(deadline, Clock::now() + kCloseGrace));
       co_return verified;
     }
-    co_return co_await authenticate(*m_session, m_target.user, m_auth, deadline);
+    Status authenticated = co_await authenticate(*m_session, m_target.user, m_auth, deadline);
+    if (!authenticated.has_value()) {
+      co_return with_timeout(std::move(authenticated).error()).with_context(context);
+    }
+    co_return ok();
+  }
+
+  Error with_timeout(Error error) const {
+    if (error.code() != ErrorCode::kDeadlineExceeded) return error;
+    return deadline_exceeded("no connection within " + milliseconds(m_options.connect_timeout) +
+                             ": " + error.message());
   }
 
   asio::awaitable<Result<Output>> run_framed(std::string_view script, InputSource* input,
