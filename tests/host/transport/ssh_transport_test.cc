@@ -316,7 +316,7 @@ TEST_CASE("ssh: 50 concurrent sessions on one thread") {
   CHECK(elapsed < 20.0);
 }
 
-TEST_CASE("ssh: one session is reused for many runs; timing of connect and one run") {
+TEST_CASE("ssh: one session is reused for many runs (and the timing of connect + one run)") {
   TestSshd sshd(default_sshd_options("127.0.0.2"));
   asio::io_context io;
   auto transport = make_ssh_transport(io, pinned_target("web1", "127.0.0.2"), default_client());
@@ -345,7 +345,7 @@ TEST_CASE("ssh: one session is reused for many runs; timing of connect and one r
   CHECK(stats.bytes_received > 0);
 }
 
-TEST_CASE("ssh: a run that exceeds its timeout fails alone; the next run reconnects") {
+TEST_CASE("ssh: a run that exceeds its timeout fails alone and the next run reconnects") {
   TestSshd sshd(default_sshd_options("127.0.0.2"));
   asio::io_context io;
   auto transport = make_ssh_transport(io, pinned_target("web1", "127.0.0.2"), default_client());
