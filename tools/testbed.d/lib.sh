@@ -116,7 +116,9 @@ cgroup_hierarchies() {
   fi
   local hierarchy
   for hierarchy in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified; do
-    [ -e "$hierarchy/cgroup.procs" ] && echo "$hierarchy"
+    if [ -e "$hierarchy/cgroup.procs" ]; then
+      echo "$hierarchy"
+    fi
   done
 }
 
