@@ -82,6 +82,10 @@ prepare_units() {
   done
   ln -sfn /lib/systemd/system/ssh.service "$wants/ssh.service"
   ln -sfn /lib/systemd/system/ssh.service "$root/etc/systemd/system/sshd.service"
+  # Nobody reads the container console (nspawn --console=passive); its getty
+  # would cost a process and an inotify instance per host (see
+  # check_inotify_budget in tools/testbed).
+  ln -sfn /dev/null "$root/etc/systemd/system/console-getty.service"
 }
 
 # make_dev_template DIR: the /dev every plain host starts with: the usual

@@ -68,12 +68,13 @@ ssh_to() {
 
 # machine_fingerprint: hashes of what a test host must never change on the
 # machine: accounts, SSH configuration and keys, sudoers, hostname, units,
-# routing and forwarding, the firewall.
+# systemd's runtime directory (nspawn's locks), routing and forwarding, the
+# firewall.
 machine_fingerprint() {
   {
     sha256sum /etc/passwd /etc/shadow /etc/group /etc/gshadow /etc/hostname /etc/hosts \
       /etc/machine-id /etc/sudoers 2>&1
-    find /etc/ssh /etc/sudoers.d /root/.ssh /home /etc/systemd/system -xdev \
+    find /etc/ssh /etc/sudoers.d /root/.ssh /home /etc/systemd/system /run/systemd -xdev \
       -printf '%p %m %u %s %T@\n' 2>&1 | sort
     find /etc/ssh /etc/sudoers.d /root/.ssh -xdev -type f -exec sha256sum {} + 2>&1 | sort
     hostname
