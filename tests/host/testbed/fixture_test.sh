@@ -3,7 +3,8 @@
 # The shared `testbed` ctest fixture, used as every host test uses it: the
 # testbed directory comes in RECONCILE_TESTBED; every host of the inventory
 # answers through the generated known_hosts and ssh_config, as root and as
-# deploy; the host files are ready to copy into a desired-state repo.
+# deploy, and through `tools/testbed ssh`; the host files are ready to copy
+# into a desired-state repo.
 . "$(dirname "$0")/lib.sh"
 
 dir=${RECONCILE_TESTBED:?RECONCILE_TESTBED is not set: run this test through ctest (fixture testbed)}
@@ -18,5 +19,11 @@ while IFS=$'\t' read -r name address port user key client_key; do
   check "$name: deploy through ssh_config, sudo" \
     ssh -F "$dir/ssh_config" -l deploy "$name" sudo -n true </dev/null
 done <"$dir/inventory.tsv"
+
+first=$(cut -f1 "$dir/inventory.tsv" | head -n 1)
+check "tools/testbed ssh reaches $first" \
+  test "$("$TESTBED" ssh --dir "$dir" "$first" hostname </dev/null)" = "$first"
+check "tools/testbed ssh --user deploy" \
+  test "$("$TESTBED" ssh --dir "$dir" --user deploy "$first" id -un </dev/null)" = deploy
 
 finish
