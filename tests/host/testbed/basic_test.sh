@@ -14,7 +14,6 @@ trap '"$TESTBED" down --dir "$dir" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
 before=$(machine_fingerprint)
 check "up 3" "$TESTBED" up 3 --dir "$dir" --prefix basic
-slot=$(slot_of "$dir")
 
 # The inventory: three lines, six tab-separated fields each.
 check "inventory.tsv has 3 hosts" test "$(wc -l <"$dir/inventory.tsv")" = 3
@@ -80,12 +79,11 @@ check "the other hosts do not see it either" \
 check "exec runs a command inside a host" \
   test "$("$TESTBED" exec --dir "$dir" "$(cut -f1 <<<"${lines[0]}")" cat "/etc/$marker")" = inside
 
-pids=$(testbed_process_pids "$dir" | tr '\n' ' ')
-# shellcheck disable=SC2086
-check "the testbed has processes to remove" test -n "${pids// /}"
+snapshot=$(testbed_snapshot "$dir")
+check "the testbed has processes, namespaces and links to remove" \
+  test "$(grep -cE '^(pid|netns|link) ' <<<"$snapshot")" -ge 10
 check "down" "$TESTBED" down --dir "$dir"
-# shellcheck disable=SC2086
-check_no_traces "$dir" "$slot" $pids
+check_no_traces "$snapshot"
 after=$(machine_fingerprint)
 check "the machine's accounts, ssh, sudoers, units, routes and firewall are unchanged" \
   test "$before" = "$after"

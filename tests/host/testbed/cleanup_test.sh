@@ -29,17 +29,11 @@ no_named_leftovers() {
   check "no namespace named *-$1-* left${left:+: $left}" test -z "$left"
 }
 
-# down_and_check DIR [PIDS...]: `down` works and leaves nothing behind.
+# down_and_check DIR SNAPSHOT: `down` works and leaves nothing of SNAPSHOT
+# (taken before things went wrong) behind.
 down_and_check() {
-  local dir=$1 slot
-  shift
-  slot=$(slot_of "$dir" 2>/dev/null || true)
-  check "down ($(basename "$dir"))" "$TESTBED" down --dir "$dir"
-  if [ -n "$slot" ]; then
-    check_no_traces "$dir" "$slot" "$@"
-  else
-    check "$dir is gone" test ! -e "$dir"
-  fi
+  check "down ($(basename "$1"))" "$TESTBED" down --dir "$1"
+  check_no_traces "$2"
 }
 
 netns_pids_named() {
@@ -55,25 +49,23 @@ netns_pids_named() {
 # 1. Every sshd of the testbed killed with SIGKILL.
 new_bed sshd-killed
 check "up 3 (sshd to be killed)" "$TESTBED" up 3 --dir "$dir" --prefix killsshd
-pids=$(testbed_process_pids "$dir" | tr '\n' ' ')
+snapshot=$(testbed_snapshot "$dir")
 sshd_pids=$(netns_pids_named "$dir" sshd | tr '\n' ' ')
 check "the hosts run sshd" test -n "${sshd_pids// /}"
 # shellcheck disable=SC2086
 kill -9 $sshd_pids
 check_fails "status reports the dead sshd" "$TESTBED" status --dir "$dir"
-# shellcheck disable=SC2086
-down_and_check "$dir" $pids
+down_and_check "$dir" "$snapshot"
 
 # 2. A host's init killed: its PID namespace dies, the rest stays up.
 new_bed init-killed
 check "up 2 (an init to be killed)" "$TESTBED" up 2 --dir "$dir" --prefix killinit
-pids=$(testbed_process_pids "$dir" | tr '\n' ' ')
+snapshot=$(testbed_snapshot "$dir")
 mapfile -t inits < <(netns_pids_named "$dir" bash)
 check "found the host inits" test ${#inits[@]} = 2
 kill -9 "${inits[0]}"
 check_fails "status reports the dead host" "$TESTBED" status --dir "$dir"
-# shellcheck disable=SC2086
-down_and_check "$dir" $pids
+down_and_check "$dir" "$snapshot"
 
 # 3. `up` killed with SIGKILL at different points of its work (choosing the
 #    slot, creating links, starting hosts, waiting for them).
@@ -87,47 +79,37 @@ for delay in 0.05 0.2 0.4 0.8 1.5; do
   wait "$up_pid" 2>/dev/null || true
   # Whatever the killed `up` had started: its workers may still be running.
   sleep 0.2
-  pids=""
-  [ -f "$dir/state" ] && [ -n "$(slot_of "$dir")" ] && pids=$(testbed_process_pids "$dir" | tr '\n' ' ')
-  # shellcheck disable=SC2086
-  down_and_check "$dir" $pids
+  down_and_check "$dir" "$(testbed_snapshot "$dir")"
   no_named_leftovers "$prefix"
 done
 
 # 4. The state file lost: the bridge alias still leads `down` to the slot.
 new_bed state-lost
 check "up 2 (state to be lost)" "$TESTBED" up 2 --dir "$dir" --prefix nostate
-slot=$(slot_of "$dir")
-pids=$(testbed_process_pids "$dir" | tr '\n' ' ')
+snapshot=$(testbed_snapshot "$dir")
 rm -f "$dir/state"
-check "down without a state file" "$TESTBED" down --dir "$dir"
-# shellcheck disable=SC2086
-check_no_traces "$dir" "$slot" $pids
+down_and_check "$dir" "$snapshot"
 
 # 5. Half of the testbed removed by hand: the bridge, one namespace name (its
 #    processes live on in the unnamed namespace), the hosts' tmpfs.
 new_bed half-removed
 check "up 3 (to be half removed)" "$TESTBED" up 3 --dir "$dir" --prefix halfgone
 slot=$(slot_of "$dir")
-pids=$(testbed_process_pids "$dir" | tr '\n' ' ')
+snapshot=$(testbed_snapshot "$dir")
 ip link del "rtb$slot"
 ip netns del "rtb$slot-halfgone-02"
 umount -l "$dir/machines"
-# shellcheck disable=SC2086
-down_and_check "$dir" $pids
+down_and_check "$dir" "$snapshot"
 
 # 6. `down` itself killed half-way, then run again.
 new_bed down-killed
 check "up 10 (down to be killed)" "$TESTBED" up 10 --dir "$dir" --prefix downkill
-slot=$(slot_of "$dir")
-pids=$(testbed_process_pids "$dir" | tr '\n' ' ')
+snapshot=$(testbed_snapshot "$dir")
 "$TESTBED" down --dir "$dir" >/dev/null 2>&1 &
 down_pid=$!
 sleep 0.1
 kill -9 "$down_pid" 2>/dev/null || true
 wait "$down_pid" 2>/dev/null || true
-check "down after a killed down" "$TESTBED" down --dir "$dir"
-# shellcheck disable=SC2086
-check_no_traces "$dir" "$slot" $pids
+down_and_check "$dir" "$snapshot"
 
 finish

@@ -88,8 +88,8 @@ check "the failed up left no process${left:+: $left}" test -z "$left"
 expect_error "up fails again, kept" "left in place" \
   "$TESTBED" up 5 --timeout 0 --keep-on-failure --dir "$dir" --prefix timeout
 check "the failed up kept its directory" test -e "$dir/state"
-slot=$(slot_of "$dir")
+snapshot=$(testbed_snapshot "$dir")
 check "down after a failed, kept up" "$TESTBED" down --dir "$dir"
-check_no_traces "$dir" "$slot"
+check_no_traces "$snapshot"
 
 finish

@@ -105,29 +105,58 @@ testbed_process_pids() {
   pgrep -f -- "$dir/machines/" || true
 }
 
-# check_no_traces DIR SLOT [PIDS...]: after `down`: DIR gone, and no namespace,
-# link, bridge, mount, cgroup or process of the testbed in SLOT left. PIDS are
-# the testbed's processes seen before `down`. Only this testbed's objects are
-# checked: other testbeds (parallel ctest) come and go meanwhile.
+# testbed_snapshot DIR: what the testbed in DIR holds now, one item a line
+# ("dir D", "netns NAME", "link IFINDEX NAME", "pid PID"), for
+# check_no_traces after `down`. Links are identified by interface index, which
+# the kernel does not hand out again soon, because another testbed may take
+# the freed slot (and its names) at once (parallel ctest).
+testbed_snapshot() {
+  local dir=$1 slot pid
+  echo "dir $dir"
+  [ -f "$dir/state" ] || return 0
+  slot=$(slot_of "$dir")
+  [ -n "$slot" ] || return 0
+  ip netns list | awk -v p="rtb$slot-" 'index($1, p) == 1 { print "netns " $1 }'
+  ip -o link show | awk -F': ' -v b="rtb$slot" \
+    '$2 == b || index($2, b "v") == 1 { sub(/@.*/, "", $2); print "link " $1 " " $2 }'
+  for pid in $(testbed_process_pids "$dir"); do
+    echo "pid $pid"
+  done
+}
+
+# check_no_traces SNAPSHOT: after `down`: the directory gone; none of the
+# snapshot's namespaces, links and processes left; no mount under the
+# directory, no link with its alias, no cgroup of its hosts, no process
+# naming the directory.
 check_no_traces() {
-  local dir=$1 slot=$2 left
-  shift 2
+  local snapshot=$1 dir left="" kind first second
+  dir=$(sed -n 's/^dir //p' <<<"$snapshot")
   check "$dir is gone" test ! -e "$dir"
-  left=$(ip netns list | awk -v p="rtb$slot-" 'index($1, p) == 1')
-  check "no network namespace rtb$slot-* left${left:+: $left}" test -z "$left"
-  left=$(ip -o link show | awk -F': ' -v p="rtb$slot" '$2 == p || index($2, p "v") == 1 { print $2 }')
-  check "no bridge or veth of slot $slot left${left:+: $left}" test -z "$left"
+  while read -r kind first second; do
+    case $kind in
+      netns)
+        [ ! -e "/run/netns/$first" ] || left+=" netns:$first"
+        if ls -d /sys/fs/cgroup/*/reconcile-testbed/"$first" \
+          /sys/fs/cgroup/reconcile-testbed/"$first" >/dev/null 2>&1; then
+          left+=" cgroup:$first"
+        fi
+        ;;
+      link)
+        ip -o link show | awk -F': ' -v i="$first" '$1 == i { found = 1 } END { exit !found }' &&
+          left+=" link:$second"
+        ;;
+      pid)
+        [ -z "$(running_pids "$first")" ] || left+=" pid:$first($(cat "/proc/$first/comm" 2>/dev/null))"
+        ;;
+    esac
+  done <<<"$snapshot"
+  check "none of the testbed's $(grep -cE '^(netns|link|pid) ' <<<"$snapshot" || true) namespaces, links, cgroups and processes left${left:+:$left}" \
+    test -z "$left"
   left=$(ip -o link show | grep -F "reconcile-testbed:$dir" || true)
   check "no link with the testbed's alias left" test -z "$left"
   left=$(grep -F -- "$dir" /proc/mounts || true)
   check "no mount under $dir left${left:+: $left}" test -z "$left"
-  left=$(find /sys/fs/cgroup -maxdepth 3 -path "*/reconcile-testbed/rtb$slot-*" 2>/dev/null || true)
-  check "no cgroup of the testbed left${left:+: $left}" test -z "$left"
   # shellcheck disable=SC2046 # PIDs, split on purpose
   left=$(running_pids $(pgrep -f -- "$dir/" || true))
   check "no process naming $dir left${left:+: $left}" test -z "$left"
-  if [ $# -gt 0 ]; then
-    left=$(running_pids "$@")
-    check "none of the testbed's $# processes left${left:+: $left}" test -z "$left"
-  fi
 }

@@ -64,10 +64,9 @@ check "the host's cgroup exists while it runs" \
   bash -c 'ls -d /sys/fs/cgroup/*/reconcile-testbed/"$0"-* /sys/fs/cgroup/reconcile-testbed/"$0"-* 2>/dev/null | grep -q .' \
   "rtb$slot"
 
-pids=$(testbed_process_pids "$dir" | tr '\n' ' ')
+snapshot=$(testbed_snapshot "$dir")
 check "down" "$TESTBED" down --dir "$dir"
-# shellcheck disable=SC2086
-check_no_traces "$dir" "$slot" $pids
+check_no_traces "$snapshot"
 after=$(machine_fingerprint)
 check "the machine's accounts, ssh, sudoers, units, routes and firewall are unchanged" \
   test "$before" = "$after"
