@@ -94,8 +94,9 @@ asio::awaitable<void> apply(const state::Host& host, transport::Transport& trans
     }
     auto start = Clock::now();
     ++report.round_trips;
-    auto output = co_await transport.run(modules::script_preamble() + change.script, change.input,
-                                         options.change);
+    std::string_view input = change.secret_input ? change.secret_input->view() : change.input;
+    auto output =
+        co_await transport.run(modules::script_preamble() + change.script, input, options.change);
     result.seconds = seconds_since(start);
     if (!output) {
       result.outcome = ChangeOutcome::kFailed;
