@@ -90,7 +90,8 @@ std::optional<Partition> parse_partition(const YamlNode& node, int number,
   }
   std::optional<PartitionType> type = parse_partition_type(map);
   if (type) partition.type = *type;
-  ContentContext context{ContentOwner::kPartition, map.what(), partition.name.value_or("")};
+  ContentContext context{ContentOwner::kPartition, map.what(),
+                         partition.name ? *partition.name + "_crypt" : ""};
   partition.content = parse_content(map, context, diagnostics);
   if (type) check_partition_content(partition, map, diagnostics);
   if (diagnostics.size() != errors_before) return std::nullopt;
