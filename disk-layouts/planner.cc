@@ -181,13 +181,13 @@ void Planner::fix_partition(const DeviceWork& work, const Partition& partition) 
             std::string(partition_type_name(partition.type)),
         "its type is " + describe_type_code(entry->type),
         "sfdisk --quiet --part-type " + shell_quote(device.device) + " " + number + " " +
-            shell_quote(want_type));
+            shell_quote(want_type) + "\n" + sync_partitions(shell_quote(device.device)));
   }
   if (partition.name && entry->name != *partition.name) {
     fix("name partition " + number + " of " + device.device + " '" + *partition.name + "'",
         entry->name.empty() ? "it has no name" : "its name is '" + entry->name + "'",
         "sfdisk --quiet --part-label " + shell_quote(device.device) + " " + number + " " +
-            shell_quote(*partition.name));
+            shell_quote(*partition.name) + "\n" + sync_partitions(shell_quote(device.device)));
   }
 }
 
@@ -354,11 +354,8 @@ void Planner::emit_destructive(const std::vector<DeviceWork*>& works) {
     for (int number : work->drop)
       numbers.push_back(std::to_string(number));
     std::string device = shell_quote(work->facts->device);
-    step.script += "sfdisk --quiet --delete " + device + " " + join(numbers, " ") + "\n";
-    // Kernels that do not re-read tables keep the deleted partitions' nodes.
-    for (const std::string& number : numbers) {
-      step.script += "partx -d --nr " + number + " " + device + " 2>/dev/null || true\n";
-    }
+    step.script += "sfdisk --quiet --delete " + device + " " + join(numbers, " ") + "\n" +
+                   sync_partitions(device);
   }
   m_destructive.push_back(std::move(step));
 }

@@ -60,6 +60,10 @@ std::string script_preamble() {
   return std::string(kPreamble);
 }
 
+std::string sync_partitions(const std::string& quoted_device) {
+  return "rd_settle\npartx -u " + quoted_device + " 2>/dev/null || true\nrd_settle\n";
+}
+
 std::string sfdisk_script(const DiskLayout& layout, const std::vector<PartitionGeometry>& geometry,
                           uint32_t sector_size) {
   std::string out = layout.table == TableType::kGpt ? "label: gpt\n" : "label: dos\n";
@@ -130,7 +134,7 @@ void CreationScript::partition_device(const std::string& device,
   m_body += "wipefs --all --quiet " + quoted + "\n";
   m_body += "printf '%s' " + shell_quote(sfdisk_input) +
             " | sfdisk --quiet --wipe always --wipe-partitions always " + quoted + "\n";
-  m_body += "rd_settle\npartx -u " + quoted + " 2>/dev/null || true\nrd_settle\n";
+  m_body += sync_partitions(quoted);
 }
 
 void CreationScript::wipe_node(const std::string& node) {

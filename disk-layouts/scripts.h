@@ -21,6 +21,12 @@ namespace reconcile::disk {
 // waiting up to 10 seconds, else fails).
 std::string script_preamble();
 
+// Run after every sfdisk write: waits for udev, and makes the kernel's
+// partitions match the table with `partx -u` (needed where the kernel does
+// not parse tables itself; harmless elsewhere). `quoted_device` is already
+// shell-quoted.
+std::string sync_partitions(const std::string& quoted_device);
+
 // The sfdisk input that writes `layout`'s table with the given geometry:
 // explicit starts and sizes in sectors, type codes, GPT names.
 std::string sfdisk_script(const DiskLayout& layout, const std::vector<PartitionGeometry>& geometry,

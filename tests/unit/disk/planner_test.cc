@@ -230,7 +230,8 @@ TEST_CASE("destructive changes are one step per device that names the losses") {
     CHECK(plan.steps[0].losses[0] ==
           std::string{"/dev/loop0 partition 4 (/dev/loop0p4, 10 MiB at 4000 MiB (3.9 GiB), "
                       "Linux filesystem): ext4 'data'"});
-    CHECK(contains(plan.steps[0].script, "sfdisk --quiet --delete '/dev/loop0' 4\n"));
+    CHECK(contains(plan.steps[0].script,
+                   "sfdisk --quiet --delete '/dev/loop0' 4\nrd_settle\npartx -u '/dev/loop0'"));
   }
 }
 
