@@ -7,7 +7,8 @@
 //
 // Contract for every implementation:
 // - A script is sent on stdin to `/bin/sh -s` (wrapped in `sudo -n` when the
-//   SSH user is not root). It is never pasted into a command line.
+//   SSH user is not root, and preceded by `exec` so that the login shell does
+//   not stay in between). It is never pasted into a command line.
 // - When `input` is non-empty, the bytes follow the script on the same stdin:
 //   the shell first reads exactly the script's length (the command line then
 //   is the constant `/bin/sh -c 'eval "$(head -c N)"'`, N the script's byte
@@ -32,6 +33,7 @@ namespace reconcile::transport {
 
 struct Output {
   int exit_code = -1;  // the script's exit status; -1 if it died from a signal
+  std::string signal;  // the signal's name without "SIG" ("KILL") when exit_code is -1
   std::string out;     // stdout
   std::string err;     // stderr
   bool truncated = false;
@@ -79,8 +81,7 @@ class Transport {
   virtual asio::awaitable<Result<Output>> run(std::string_view script, std::string_view input,
                                               const RunOptions& options) = 0;
   // Same, with a streamed input of any size (e.g. a root file system image).
-  virtual asio::awaitable<Result<Output>> run_streamed(std::string_view script,
-                                                       InputSource& input,
+  virtual asio::awaitable<Result<Output>> run_streamed(std::string_view script, InputSource& input,
                                                        const RunOptions& options) = 0;
 
   // Closes the session. Safe to call twice.
