@@ -36,5 +36,8 @@ void add_repo_options(CLI::App& command, RepoOptions& options);
 void add_apply_command(CLI::App& app, CommandContext& context);  // the default: plan and apply
 void add_check_command(CLI::App& app, CommandContext& context);
 void add_facts_command(CLI::App& app, CommandContext& context);
+void add_status_command(CLI::App& app, CommandContext& context);   // the daemon's state
+void add_trigger_command(CLI::App& app, CommandContext& context);  // ask the daemon for a run
+void add_watch_command(CLI::App& app, CommandContext& context);    // the GitOps daemon
 
 }  // namespace reconcile
