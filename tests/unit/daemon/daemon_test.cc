@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <thread>
 
 #include "tests/unit/daemon/fixtures.h"
 
@@ -255,4 +256,44 @@ TEST_CASE("a stop during a run starts no new host and records the run as stopped
   auto run = MUST(daemon->store().runs(1))[0];
   CHECK(run.result == "stopped");
   CHECK(run.error == "stopped before 2 host(s) started");
+}
+
+TEST_CASE("serve: SIGHUP's reload re-reads the signers and re-checks a refused tip; stop ends it") {
+  DaemonFixture f;
+  std::string tip = f.repo.commit("signed by mallory", "mallory");
+  DaemonSettings settings = f.settings(true);  // alice only
+  f.state.write("both", "alice@example.org " + f.repo.public_key("alice") +
+                            "\nmallory@example.org " + f.repo.public_key("mallory") + "\n");
+  DaemonSettings reloaded = settings;
+  reloaded.allowed_signers = f.state / "both";
+  DaemonDependencies deps;
+  deps.runner = f.fake.runner();  // the real clock: serve() waits for real
+  deps.handle_signals = false;
+  deps.reload = [&] { return Result<DaemonSettings>(reloaded); };
+  auto opened = Daemon::open(settings, std::move(deps));
+  REQUIRE(opened.has_value());
+  Daemon& daemon = **opened;
+  int exit_code = -1;
+  std::thread loop([&] { exit_code = daemon.serve(); });
+  auto wait_until = [&](auto condition) {
+    for (int i = 0; i < 300 && !condition(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return condition();
+  };
+  StateStore reader = must(StateStore::open(f.state / "state/state.db",
+                                            StateStore::Mode::kReadOnly, system_clock()));
+  auto result_of_last_run = [&] {
+    auto runs = reader.runs(1);
+    return runs && !runs->empty() ? (*runs)[0].result : std::string();
+  };
+  CHECK(wait_until([&] { return result_of_last_run() == "rejected"; }));
+  daemon.inbox().request_reload();
+  CHECK(wait_until([&] { return result_of_last_run() == "converged"; }));
+  auto last = MUST(reader.runs(1));
+  CHECK(last[0].commit == tip);
+  CHECK(last[0].trigger == "reload");
+  daemon.inbox().request_stop();
+  loop.join();
+  CHECK(exit_code == 0);
+  CHECK(MUST(reader.values())["stopped_at"] != "");
 }
