@@ -66,10 +66,13 @@ std::string set_password_script(const state::User& user) {
     std::string file = shell_quote("/run/secrets/" + *user.password_hash_secret);
     return "[ -r " + file + " ] || { echo \"password hash secret \"" + file +
            "\" is not delivered\" >&2; exit 1; }\n"
-           "hash=$(tr -d '\\n' < " + file + ")\n"
+           "hash=$(tr -d '\\n' < " +
+           file +
+           ")\n"
            "case $hash in '$'*|'!'*|'*'*) ;; *) echo 'the password hash secret is not a crypt(3) "
            "hash' >&2; exit 1 ;; esac\n"
-           "printf '%s:%s\\n' " + name + " \"$hash\" | chpasswd -e\n";
+           "printf '%s:%s\\n' " +
+           name + " \"$hash\" | chpasswd -e\n";
   }
   return {};
 }

@@ -95,8 +95,8 @@ asio::awaitable<void> apply(const state::Host& host, transport::Transport& trans
     auto start = Clock::now();
     ++report.round_trips;
     std::string_view input = change.secret_input ? change.secret_input->view() : change.input;
-    auto output =
-        co_await transport.run(modules::script_preamble() + change.script, input, options.change);
+    std::string script = modules::script_preamble() + change.script;
+    auto output = co_await transport.run(script, input, options.change);
     result.seconds = seconds_since(start);
     if (!output) {
       result.outcome = ChangeOutcome::kFailed;
