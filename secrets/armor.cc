@@ -101,7 +101,10 @@ Status ArmorReader::read_next_line() {
 
 Status ArmorReader::read_end_line() {
   std::string_view line = TRY(next_line());
-  if (line != kArmorEnd) return fail("expected " + std::string(kArmorEnd) + " after a short line");
+  if (line != kArmorEnd) {
+    --m_line_number;  // the fault is the short line before this one
+    return fail("only the last line may be shorter than 64 columns");
+  }
   return check_trailing();
 }
 

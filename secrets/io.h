@@ -70,6 +70,8 @@ class MemoryReader : public Reader {
   explicit MemoryReader(std::span<const uint8_t> data) : m_data(data) {}
   explicit MemoryReader(std::string_view data)
       : m_data(reinterpret_cast<const uint8_t*>(data.data()), data.size()) {}
+  // The bytes must outlive the reader: a temporary string would not.
+  explicit MemoryReader(std::string&&) = delete;
   Result<size_t> read(uint8_t* buffer, size_t size) override;
 
  private:
