@@ -82,9 +82,10 @@ Status BufferedReader::fill(size_t size) {
 Result<size_t> BufferedReader::read(uint8_t* buffer, size_t size) {
   if (size == 0) return size_t{0};
   if (m_begin == m_end) {
-    // Large reads bypass the buffer once it is empty.
+    // Once the lookahead is used up, large reads (the payload's chunks)
+    // go straight to the source: one copy and one system call less.
     if (m_eof) return size_t{0};
-    if (size >= m_buffer.size()) return m_source.read(buffer, size);
+    if (size >= kDirectReadSize) return m_source.read(buffer, size);
     TRY(fill(1));
   }
   size_t count = std::min(size, m_end - m_begin);

@@ -108,6 +108,8 @@ class SecureBufferWriter : public Writer {
 class BufferedReader : public Reader {
  public:
   static constexpr size_t kDefaultCapacity = 64 * 1024;
+  // Reads at least this large skip the buffer when it is empty.
+  static constexpr size_t kDirectReadSize = 4096;
 
   explicit BufferedReader(Reader& source, size_t capacity = kDefaultCapacity);
 

@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "secrets/hkdf.h"
@@ -39,23 +40,25 @@ SecureBuffer derive_payload_key(const SecureBuffer& file_key,
 
 Status stream_encrypt(const SecureBuffer& payload_key, Reader& plaintext, Writer& out) {
   ensure_sodium_initialized();
-  SecureBuffer chunk(kChunkSize);
+  // Two chunk buffers: the next chunk is read before the current one is
+  // sealed, because only then is it known whether the current one is the
+  // last. Reads stay whole chunks.
+  SecureBuffer current(kChunkSize);
+  SecureBuffer next(kChunkSize);
   std::vector<uint8_t> sealed(kChunkSize + kTagSize);
-  size_t size = TRY(read_full(plaintext, chunk.data(), kChunkSize));
+  size_t size = TRY(read_full(plaintext, current.data(), kChunkSize));
   for (uint64_t counter = 0;; ++counter) {
-    // A full chunk is the last one only if nothing follows it; read one
-    // byte ahead to know.
-    uint8_t next = 0;
-    bool last = size < kChunkSize || TRY(read_full(plaintext, &next, 1)) == 0;
+    size_t next_size = size < kChunkSize ? 0 : TRY(read_full(plaintext, next.data(), kChunkSize));
+    bool last = next_size == 0;
     Nonce nonce = chunk_nonce(counter, last);
     unsigned long long sealed_size = 0;
-    crypto_aead_chacha20poly1305_ietf_encrypt(sealed.data(), &sealed_size, chunk.data(), size,
+    crypto_aead_chacha20poly1305_ietf_encrypt(sealed.data(), &sealed_size, current.data(), size,
                                               nullptr, 0, nullptr, nonce.data(),
                                               payload_key.data());
     TRY(out.write(sealed.data(), sealed_size));
     if (last) return ok();
-    chunk.data()[0] = next;
-    size = 1 + TRY(read_full(plaintext, chunk.data() + 1, kChunkSize - 1));
+    std::swap(current, next);
+    size = next_size;
   }
 }
 
