@@ -80,7 +80,11 @@ Result<RecipientList> load_recipients(const EncryptOptions& options) {
   RecipientList recipients;
   for (const std::string& text : options.recipients) {
     auto recipient = parse_recipient(text);
-    if (!recipient) return std::move(recipient).error().with_context("-r " + text.substr(0, 80));
+    if (!recipient) {
+      // Name the argument, unless it is a secret key given by mistake.
+      std::string shown = text.starts_with("AGE-") ? "AGE-…" : text.substr(0, 80);
+      return std::move(recipient).error().with_context("-r " + shown);
+    }
     recipients.push_back(std::move(*recipient));
   }
   for (const std::string& path : options.recipient_files) {

@@ -182,6 +182,9 @@ TEST_CASE("argument errors are reported before anything is read or written") {
   CHECK(box.err() == "error: decrypt needs at least one identity file: -i FILE\n");
   CHECK(run_encrypt({{"age1nope"}, {}, false, "", ""}, box.streams()) == 1);
   CHECK(box.err().starts_with("error: -r age1nope: invalid age recipient"));
+  std::string secret = "AGE-SECRET-KEY-1EGTZVFFV20835NWYV6270LXYVK2VKNX2MMDKWYKLMGR48UAWX40Q2P2LM0";
+  CHECK(run_encrypt({{secret}, {}, false, "", ""}, box.streams()) == 1);
+  CHECK(box.err() == "error: -r AGE-…: this is an identity (secret key), not a recipient\n");
   CHECK(run_decrypt({{box.path("missing.txt")}, "", ""}, box.streams()) == 1);
   CHECK(box.err().starts_with("error: opening " + box.path("missing.txt") + ": "));
   box.write("same", "x");
