@@ -13,6 +13,7 @@ constexpr size_t kColumnsPerLine = 64;
 // A single line may be long (a post-quantum share is 1,500 columns) but
 // must fit the reader's lookahead.
 constexpr size_t kMaxLineLength = 32 * 1024;
+constexpr const char* kNotAgeFile = "not an age file (no age-encryption.org/v1 line)";
 
 std::vector<std::string_view> split_spaces(std::string_view line) {
   std::vector<std::string_view> parts;
@@ -60,13 +61,14 @@ class HeaderParser {
       return std::move(read).error().with_context("header line " + std::to_string(m_line_number));
     }
     if (!read->has_value()) {
-      return error(m_line_number == 1 ? "not an age file" : "line longer than 32 KiB");
+      return error(m_line_number == 1 ? kNotAgeFile : "line longer than 32 KiB");
     }
     std::string_view line = **read;
     m_total += line.size();
     if (m_total > kMaxHeaderSize) return error("header larger than 1 MiB");
     if (line.empty() || line.back() != '\n') {
-      return error(m_line_number == 1 && line.empty() ? "empty file" : "unexpected end of header");
+      if (m_line_number > 1) return error("unexpected end of header");
+      return error(line.empty() ? "empty file" : kNotAgeFile);
     }
     line.remove_suffix(1);
     return line;
@@ -77,7 +79,7 @@ class HeaderParser {
       return "header lines end in CRLF (was the file changed by a text-mode transfer?)";
     }
     if (first.starts_with("age-encryption.org/")) return "unsupported age format version";
-    return "not an age file (no age-encryption.org/v1 line)";
+    return kNotAgeFile;
   }
 
   Result<Stanza> parse_stanza() {

@@ -95,10 +95,16 @@ TEST_CASE("decryption errors say what went wrong") {
   REQUIRE_FALSE(mac.has_value());
   CHECK(mac.error().message() == "header MAC mismatch");
 
-  auto not_age = decrypt_with({&owner}, "hello\n");
-  REQUIRE_FALSE(not_age.has_value());
-  CHECK(not_age.error().message() ==
-        "header line 1: not an age file (no age-encryption.org/v1 line)");
+  for (const std::string& junk :
+       std::vector<std::string>{"hello\n", "hello", std::string(40000, 'x')}) {
+    auto not_age = decrypt_with({&owner}, junk);
+    REQUIRE_FALSE(not_age.has_value());
+    CHECK(not_age.error().message() ==
+          "header line 1: not an age file (no age-encryption.org/v1 line)");
+  }
+  auto empty = decrypt_with({&owner}, "");
+  REQUIRE_FALSE(empty.has_value());
+  CHECK(empty.error().message() == "header line 1: empty file");
 
   std::string truncated = file.substr(0, file.size() - 1);
   auto payload = decrypt_with({&owner}, truncated);
