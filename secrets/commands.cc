@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <optional>
+#include <utility>
 
 #include "secrets/age.h"
 #include "secrets/keys.h"
