@@ -24,7 +24,6 @@ namespace {
 
 struct WatchOptions {
   daemon::DaemonSettings values;  // as the flags say; only given ones override the file
-  ConnectionOptions connection;
   std::string interval = "60s";
   std::string retry_initial = "10s";
   std::string retry_max = "15m";
@@ -148,7 +147,10 @@ Result<daemon::DaemonSettings> load_settings(const WatchOptions& options) {
   return settings;
 }
 
-Status finish_flags(WatchOptions& options, const CLI::App& command) {
+// `connection` holds the shared connection flags, which may come before or
+// after `watch` on the command line (CommandContext).
+Status finish_flags(WatchOptions& options, const ConnectionOptions& flags,
+                    const CLI::App& command) {
   auto& values = options.values;
   auto interval = daemon::parse_duration(options.interval);
   auto retry_initial = daemon::parse_duration(options.retry_initial);
@@ -160,13 +162,13 @@ Status finish_flags(WatchOptions& options, const CLI::App& command) {
   values.retry.initial = *retry_initial;
   values.retry.max = *retry_max;
   auto& connection = values.connection;
-  connection.ssh_keys = options.connection.ssh_keys;
-  connection.known_hosts = options.connection.known_hosts;
-  connection.accept_new_host_keys = options.connection.accept_new_host_keys;
-  connection.no_agent = options.connection.no_agent;
-  connection.connect_timeout_seconds = options.connection.connect_timeout_seconds;
-  connection.command_timeout_seconds = options.connection.command_timeout_seconds;
-  connection.jobs = options.connection.jobs;
+  connection.ssh_keys = flags.ssh_keys;
+  connection.known_hosts = flags.known_hosts;
+  connection.accept_new_host_keys = flags.accept_new_host_keys;
+  connection.no_agent = flags.no_agent;
+  connection.connect_timeout_seconds = flags.connect_timeout_seconds;
+  connection.command_timeout_seconds = flags.command_timeout_seconds;
+  connection.jobs = flags.jobs;
   for (const char* name : {"repo",
                            "branch",
                            "interval",
@@ -188,13 +190,17 @@ Status finish_flags(WatchOptions& options, const CLI::App& command) {
                            "dry-run",
                            "allow-destructive",
                            "keep-runs"}) {
-    if (command.count(std::string("--") + name) > 0) options.given.insert(name);
+    std::string flag = std::string("--") + name;
+    bool on_parent = command.get_parent() != nullptr &&
+                     command.get_parent()->get_option_no_throw(flag) != nullptr &&
+                     command.get_parent()->count(flag) > 0;
+    if (command.count(flag) > 0 || on_parent) options.given.insert(name);
   }
   return ok();
 }
 
-int run_watch(WatchOptions& options, const CLI::App& command) {
-  if (auto flags = finish_flags(options, command); !flags) {
+int run_watch(WatchOptions& options, const ConnectionOptions& connection, const CLI::App& command) {
+  if (auto flags = finish_flags(options, connection, command); !flags) {
     std::cerr << "error: " << flags.error().message() << "\n";
     return kExitInvalidInput;
   }
@@ -252,8 +258,10 @@ void add_watch_command(CLI::App& app, CommandContext& context) {
                       "webhook disabled");
   command->add_option("--api-token-file", values.api_token_file,
                       "Bearer token for POST /api/v1/reconcile; no file: disabled");
-  command->add_option("--identity", values.connection.identities,
-                      "age identity file for secrets (repeatable)");
+  command
+      ->add_option("--identity", values.connection.identities,
+                   "age identity file for secrets (repeatable)")
+      ->allow_extra_args(false);
   command
       ->add_option("--retry-initial", options->retry_initial,
                    "First wait before a failed host is tried again (doubles to --retry-max)")
@@ -267,11 +275,11 @@ void add_watch_command(CLI::App& app, CommandContext& context) {
   command->add_option("--keep-runs", values.keep_runs, "Runs kept in the state store")
       ->check(CLI::Range(10, 1000000))
       ->capture_default_str();
-  add_connection_options(*command, options->connection);
+  add_connection_options(*command, context.connection);
   command->callback([options, command, &app, &context] {
     // A daemon's log is its record: info unless --log-level says otherwise.
     if (app.count("--log-level") == 0) spdlog::set_level(spdlog::level::info);
-    context.exit_code = run_watch(*options, *command);
+    context.exit_code = run_watch(*options, context.connection, *command);
   });
 }
 
