@@ -80,6 +80,13 @@ daemon::HostOutcome outcome_of(HostReport report, bool applied) {
   std::vector<HostReport> one;
   one.push_back(std::move(report));
   outcome.output = render_text(one, {false, applied});
+  // A plan of thousands of changes would make every run's row huge; the
+  // head says what a person needs, the full plan is one `--dry-run` away.
+  constexpr size_t kMaxOutput = 256 * 1024;
+  if (outcome.output.size() > kMaxOutput) {
+    outcome.output.resize(kMaxOutput);
+    outcome.output += "\n... (output cut at 256 KiB)\n";
+  }
   return outcome;
 }
 
