@@ -18,13 +18,20 @@ asio::awaitable<Status> FakeTransport::connect() {
 
 asio::awaitable<Result<Output>> FakeTransport::run(std::string_view script, std::string_view input,
                                                    const RunOptions& options) {
-  co_return co_await answer(Call{std::string(script), std::string(input), false}, options);
+  // A named local: g++ 12 destroys a braced temporary passed by value to a
+  // coroutine twice.
+  Call call;
+  call.script = std::string(script);
+  call.input = std::string(input);
+  co_return co_await answer(std::move(call), options);
 }
 
 asio::awaitable<Result<Output>> FakeTransport::run_streamed(std::string_view script,
                                                             InputSource& input,
                                                             const RunOptions& options) {
-  Call call{std::string(script), "", true};
+  Call call;
+  call.script = std::string(script);
+  call.streamed = true;
   char buffer[65536];
   while (true) {
     auto count = input.read(buffer, sizeof buffer);
