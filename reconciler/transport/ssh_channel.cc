@@ -18,18 +18,21 @@ struct Collected {
   BoundedBuffer err;
 };
 
-// Reads whatever both streams have now. Returns the bytes read, or an error.
+// Reads what both streams have now, up to kFairnessBytes each (a command
+// that prints without end must not keep the loop from its deadline).
+// Returns the bytes read, or an error.
 Result<size_t> read_available(SshSession& session, LIBSSH2_CHANNEL* channel, Collected& output) {
   std::array<char, 32768> buffer;
   size_t total = 0;
   for (int stream : {0, SSH_EXTENDED_DATA_STDERR}) {
-    while (true) {
+    for (size_t taken = 0; taken < kFairnessBytes;) {
       ssize_t count = libssh2_channel_read_ex(channel, stream, buffer.data(), buffer.size());
       if (count == LIBSSH2_ERROR_EAGAIN || count == 0) break;
       if (count < 0) return unavailable("reading the command's output: " + session.last_error());
       std::string_view data(buffer.data(), static_cast<size_t>(count));
       (stream == 0 ? output.out : output.err).append(data);
       total += static_cast<size_t>(count);
+      taken += static_cast<size_t>(count);
     }
   }
   return total;

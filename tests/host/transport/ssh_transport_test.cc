@@ -363,6 +363,20 @@ TEST_CASE("ssh: a run that exceeds its timeout fails alone and the next run reco
   CHECK(transport->stats().connections == 2);
 }
 
+TEST_CASE("ssh: a script that prints without end still times out") {
+  TestSshd sshd(default_sshd_options("127.0.0.2"));
+  RunOptions options;
+  options.timeout = milliseconds(1000);
+  options.max_output = 1 << 20;
+  auto start = steady_clock::now();
+  auto output =
+      run_once(pinned_target("web1", "127.0.0.2"), default_client(), "yes\n", "", options);
+  double elapsed = seconds_since(start);
+  REQUIRE_FALSE(output.has_value());
+  CHECK(output.error().code() == ErrorCode::kDeadlineExceeded);
+  CHECK(elapsed < 4.0);
+}
+
 TEST_CASE("ssh: exit by signal and bounded output") {
   TestSshd sshd(default_sshd_options("127.0.0.2"));
   auto output = run_once(pinned_target("web1", "127.0.0.2"), default_client(), "kill -KILL $$\n");

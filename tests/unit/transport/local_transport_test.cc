@@ -97,6 +97,17 @@ TEST_CASE("local: a timeout kills the process group quickly") {
   CHECK(shell("pgrep -f '^sleep 100$'").out.empty());
 }
 
+TEST_CASE("local: a script that prints without end still times out") {
+  RunOptions options;
+  options.timeout = std::chrono::milliseconds(500);
+  options.max_output = 1 << 20;
+  auto start = std::chrono::steady_clock::now();
+  auto output = run_local("yes\n", "", options);
+  REQUIRE_FALSE(output.has_value());
+  CHECK(output.error().code() == ErrorCode::kDeadlineExceeded);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
+}
+
 TEST_CASE("local: input follows the script intact") {
   std::string input;
   for (int i = 0; i < 256; ++i)
