@@ -80,7 +80,8 @@ void read_exit_status(LIBSSH2_SESSION* session, LIBSSH2_CHANNEL* channel, Output
 
 asio::awaitable<Result<Output>> run_on_channel(SshSession& session, const std::string& command,
                                                StdinFeed& feed, size_t max_output,
-                                               Clock::time_point deadline) {
+                                               Clock::time_point deadline, bool& exec_sent) {
+  exec_sent = false;
   LIBSSH2_SESSION* raw = session.get();
   LIBSSH2_CHANNEL* channel = nullptr;
   CO_TRY_ASSIGN(opened, co_await session.drive(
@@ -92,6 +93,7 @@ asio::awaitable<Result<Output>> run_on_channel(SshSession& session, const std::s
   if (channel == nullptr || opened != 0) {
     co_return unavailable("cannot open an SSH channel: " + session.last_error());
   }
+  exec_sent = true;
   CO_TRY_ASSIGN(started, co_await session.drive(
                              [&] {
                                return libssh2_channel_process_startup(

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <random>
+#include <thread>
 
 #include "reconciler/base/shell.h"
 #include "reconciler/base/strings.h"
@@ -375,6 +376,19 @@ TEST_CASE("ssh: a script that prints without end still times out") {
   REQUIRE_FALSE(output.has_value());
   CHECK(output.error().code() == ErrorCode::kDeadlineExceeded);
   CHECK(elapsed < 4.0);
+}
+
+TEST_CASE("ssh: a session that died while idle is replaced transparently") {
+  TestSshd sshd(default_sshd_options("127.0.0.2"));
+  asio::io_context io;
+  auto transport = make_ssh_transport(io, pinned_target("web1", "127.0.0.2"), default_client());
+  REQUIRE(run_sync(io, transport->run("true\n", "", {})).has_value());
+  sshd.drop_connections();
+  std::this_thread::sleep_for(milliseconds(200));
+  auto output = run_sync(io, transport->run("echo again\n", "", {}));
+  REQUIRE_MESSAGE(output.has_value(), output.error().message());
+  CHECK(output->out == "again\n");
+  CHECK(transport->stats().connections == 2);
 }
 
 TEST_CASE("ssh: exit by signal and bounded output") {
