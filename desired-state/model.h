@@ -49,8 +49,8 @@ struct User {
   std::optional<std::string> home;
   std::optional<std::string> comment;
   bool system = false;
-  std::optional<std::string> password_hash;         // a crypt(3) hash, never a password
-  std::optional<std::string> password_hash_secret;  // or the name of a secret holding it
+  std::optional<std::string> password_hash;                 // a crypt(3) hash, never a password
+  std::optional<std::string> password_hash_secret;          // or the name of a secret holding it
   std::optional<std::vector<std::string>> authorized_keys;  // exact set when given
 };
 
@@ -179,7 +179,8 @@ struct Repo {
   std::string origin;  // "commit 1a2b3c… of /path" or "directory /path"
   std::string commit;  // full commit id when read from git, else empty
   RepoSettings settings;
-  std::vector<Host> hosts;  // sorted by name
+  std::vector<Host> hosts;         // sorted by name
+  std::vector<std::string> roles;  // names of the role files
   std::map<std::string, disk::DiskLayout> disk_layouts;
 };
 

@@ -8,11 +8,17 @@
 
 namespace reconcile::secrets {
 
-SecureBuffer::SecureBuffer(size_t size) { resize(size); }
+SecureBuffer::SecureBuffer(size_t size) {
+  resize(size);
+}
 
-SecureBuffer::SecureBuffer(const void* data, size_t size) { append(data, size); }
+SecureBuffer::SecureBuffer(const void* data, size_t size) {
+  append(data, size);
+}
 
-SecureBuffer::~SecureBuffer() { clear(); }
+SecureBuffer::~SecureBuffer() {
+  clear();
+}
 
 SecureBuffer::SecureBuffer(SecureBuffer&& other) noexcept
     : m_data(std::exchange(other.m_data, nullptr)),
@@ -37,7 +43,8 @@ void SecureBuffer::resize(size_t size) {
     return;
   }
   size_t capacity = m_capacity == 0 ? 64 : m_capacity;
-  while (capacity < size) capacity *= 2;
+  while (capacity < size)
+    capacity *= 2;
   auto* fresh = static_cast<uint8_t*>(std::calloc(capacity, 1));
   if (fresh == nullptr) std::abort();
   if (m_size > 0) std::memcpy(fresh, m_data, m_size);

@@ -35,9 +35,7 @@ class SecureBuffer {
   void clear();
 
   // A view for handing bytes to a transport; never log it.
-  std::string_view view() const {
-    return {reinterpret_cast<const char*>(m_data), m_size};
-  }
+  std::string_view view() const { return {reinterpret_cast<const char*>(m_data), m_size}; }
 
   // Constant-time comparison.
   bool equals(const SecureBuffer& other) const;

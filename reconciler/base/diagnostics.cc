@@ -20,9 +20,10 @@ void Diagnostics::sort() {
   };
   std::stable_sort(m_items.begin(), m_items.end(),
                    [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });
-  m_items.erase(std::unique(m_items.begin(), m_items.end(),
-                            [&](const Diagnostic& a, const Diagnostic& b) { return key(a) == key(b); }),
-                m_items.end());
+  m_items.erase(
+      std::unique(m_items.begin(), m_items.end(),
+                  [&](const Diagnostic& a, const Diagnostic& b) { return key(a) == key(b); }),
+      m_items.end());
 }
 
 }  // namespace reconcile

@@ -20,10 +20,10 @@ class [[nodiscard]] Result {
  public:
   Result(T value) : m_storage(std::in_place_index<0>, std::move(value)) {}
   template <typename U>
-    requires(std::is_constructible_v<T, U &&> && !std::is_same_v<std::decay_t<U>, T> &&
-             !std::is_same_v<std::decay_t<U>, Error> &&
-             !std::is_same_v<std::decay_t<U>, Result<T>>)
-  Result(U&& value) : m_storage(std::in_place_index<0>, T(std::forward<U>(value))) {}
+  requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, T> &&
+           !std::is_same_v<std::decay_t<U>, Error> && !std::is_same_v<std::decay_t<U>, Result<T>>)
+      Result(U&& value)
+      : m_storage(std::in_place_index<0>, T(std::forward<U>(value))) {}
   Result(Error error) : m_storage(std::in_place_index<1>, std::move(error)) {}
 
   bool has_value() const { return m_storage.index() == 0; }
@@ -82,51 +82,52 @@ class [[nodiscard]] Result<void> {
 
 using Status = Result<void>;
 
-inline Status ok() { return {}; }
+inline Status ok() {
+  return {};
+}
 
 }  // namespace reconcile
 
 // Evaluates a Result expression; on error returns the error from the
 // enclosing function, otherwise yields the value.
-#define TRY(...)                                                  \
-  ({                                                              \
-    auto&& try_result_ = (__VA_ARGS__);                           \
+#define TRY(...)                                                         \
+  ({                                                                     \
+    auto&& try_result_ = (__VA_ARGS__);                                  \
     if (!try_result_.has_value()) return std::move(try_result_).error(); \
-    std::move(try_result_).release_value();                       \
+    std::move(try_result_).release_value();                              \
   })
 
 // Like TRY, but adds context to the error message on the way out.
-#define TRY_CONTEXT(context, ...)                                               \
-  ({                                                                            \
-    auto&& try_result_ = (__VA_ARGS__);                                         \
-    if (!try_result_.has_value())                                               \
-      return std::move(try_result_).error().with_context(context);              \
-    std::move(try_result_).release_value();                                     \
+#define TRY_CONTEXT(context, ...)                                                              \
+  ({                                                                                           \
+    auto&& try_result_ = (__VA_ARGS__);                                                        \
+    if (!try_result_.has_value()) return std::move(try_result_).error().with_context(context); \
+    std::move(try_result_).release_value();                                                    \
   })
 
 // For results that cannot fail unless the program has a bug.
-#define MUST(...)                                                               \
-  ({                                                                            \
-    auto&& must_result_ = (__VA_ARGS__);                                        \
-    if (!must_result_.has_value()) {                                            \
-      std::fprintf(stderr, "BUG: %s:%d: %s\n", __FILE__, __LINE__,              \
-                   must_result_.error().message().c_str());                    \
-      std::abort();                                                             \
-    }                                                                           \
-    std::move(must_result_).release_value();                                    \
+#define MUST(...)                                                  \
+  ({                                                               \
+    auto&& must_result_ = (__VA_ARGS__);                           \
+    if (!must_result_.has_value()) {                               \
+      std::fprintf(stderr, "BUG: %s:%d: %s\n", __FILE__, __LINE__, \
+                   must_result_.error().message().c_str());        \
+      std::abort();                                                \
+    }                                                              \
+    std::move(must_result_).release_value();                       \
   })
 
 // Coroutines cannot use TRY: g++ 12 fails on co_return inside a statement
 // expression. These statement macros do the same job inside a coroutine.
 // CO_TRY_ASSIGN(name, expr) declares `name` with the value of the Result.
-#define CO_TRY_ASSIGN(name, ...)                                  \
-  auto name##_result_ = (__VA_ARGS__);                            \
+#define CO_TRY_ASSIGN(name, ...)                                                \
+  auto name##_result_ = (__VA_ARGS__);                                          \
   if (!name##_result_.has_value()) co_return std::move(name##_result_).error(); \
   auto name = std::move(name##_result_).release_value()
 
 // CO_TRY_STATUS(expr) returns the error of a failed Status from the coroutine.
-#define CO_TRY_STATUS(...)                                        \
-  do {                                                            \
-    auto status_result_ = (__VA_ARGS__);                          \
+#define CO_TRY_STATUS(...)                                                        \
+  do {                                                                            \
+    auto status_result_ = (__VA_ARGS__);                                          \
     if (!status_result_.has_value()) co_return std::move(status_result_).error(); \
   } while (false)

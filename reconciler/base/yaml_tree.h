@@ -6,6 +6,7 @@
 // value's origin, so an error in a merged host points at the role file that
 // contributed the bad value.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -62,9 +63,9 @@ class YamlNode {
 };
 
 struct YamlLimits {
-  size_t max_bytes = 4 << 20;    // larger documents are refused
-  size_t max_nodes = 200'000;    // bounds alias expansion ("billion laughs")
-  int max_depth = 64;            // bounds recursion on deeply nested input
+  size_t max_bytes = 4 << 20;  // larger documents are refused
+  size_t max_nodes = 200'000;  // bounds alias expansion ("billion laughs")
+  int max_depth = 64;          // bounds recursion on deeply nested input
 };
 
 // Parses one YAML document. An empty document gives a null node.
@@ -72,6 +73,11 @@ struct YamlLimits {
 // multiple documents, limits) are kInvalidArgument with "file:line:col: ...".
 Result<YamlNode> parse_yaml(std::string_view text, const std::string& file,
                             const YamlLimits& limits = {});
+
+// The same, reporting a failure into `diagnostics` (with its location)
+// instead of returning an error.
+std::optional<YamlNode> parse_yaml(std::string_view text, const std::string& file,
+                                   Diagnostics& diagnostics, const YamlLimits& limits = {});
 
 // Deep merge as the desired-state format defines it: maps merge key by key,
 // recursively; any other value in `overlay` replaces the one in `base`.

@@ -25,7 +25,9 @@ Status check_both(int a, int b) {
   return ok();
 }
 
-Result<std::unique_ptr<int>> make_unique_value(int value) { return std::make_unique<int>(value); }
+Result<std::unique_ptr<int>> make_unique_value(int value) {
+  return std::make_unique<int>(value);
+}
 
 Result<int> unwrap_unique(int value) {
   std::unique_ptr<int> pointer = TRY(make_unique_value(value));
@@ -49,7 +51,9 @@ TEST_CASE("TRY_CONTEXT prefixes the message") {
   CHECK(failed.error().message() == "second: not positive: 0");
 }
 
-TEST_CASE("Result holds move-only values") { CHECK(unwrap_unique(7).value() == 7); }
+TEST_CASE("Result holds move-only values") {
+  CHECK(unwrap_unique(7).value() == 7);
+}
 
 TEST_CASE("Result converts from values constructible into T") {
   Result<std::string> text = "literal";

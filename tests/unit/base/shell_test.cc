@@ -33,7 +33,8 @@ std::string echo_through_shell(const std::string& value) {
   std::string result;
   char buffer[65536];
   ssize_t n;
-  while ((n = read(out[0], buffer, sizeof buffer)) > 0) result.append(buffer, n);
+  while ((n = read(out[0], buffer, sizeof buffer)) > 0)
+    result.append(buffer, n);
   close(out[0]);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -52,17 +53,19 @@ TEST_CASE("shell_quote wraps in single quotes") {
 
 TEST_CASE("shell_quote round-trips hostile values through sh") {
   const std::vector<std::string> values = {
-      "",        "'",          "''",        "\"",         "$(touch /tmp/pwned)",
-      "`id`",    "a\nb\n",     "-rf",       "--help",     "\\",
-      "${HOME}", "$0 $1 $@",   "a;b|c&d",   "*",          "~root",
-      "\t \r",   "!event",     "%s%n",      "\x01\x7f",   std::string(100000, 'x'),
+      "",        "'",        "''",      "\"",       "$(touch /tmp/pwned)",
+      "`id`",    "a\nb\n",   "-rf",     "--help",   "\\",
+      "${HOME}", "$0 $1 $@", "a;b|c&d", "*",        "~root",
+      "\t \r",   "!event",   "%s%n",    "\x01\x7f", std::string(100000, 'x'),
   };
-  for (const auto& value : values) CHECK(echo_through_shell(value) == value);
+  for (const auto& value : values)
+    CHECK(echo_through_shell(value) == value);
 }
 
 TEST_CASE("shell_quote round-trips every byte 0x01-0xFF") {
   std::string all;
-  for (int c = 1; c < 256; ++c) all += static_cast<char>(c);
+  for (int c = 1; c < 256; ++c)
+    all += static_cast<char>(c);
   CHECK(echo_through_shell(all) == all);
   for (int c = 1; c < 256; ++c) {
     std::string one(1, static_cast<char>(c));
@@ -77,7 +80,8 @@ TEST_CASE("shell_quote property: random byte strings round-trip") {
   for (int i = 0; i < 200; ++i) {
     std::string value;
     int n = length(rng);
-    for (int j = 0; j < n; ++j) value += static_cast<char>(byte(rng));
+    for (int j = 0; j < n; ++j)
+      value += static_cast<char>(byte(rng));
     CHECK(echo_through_shell(value) == value);
   }
 }

@@ -29,4 +29,6 @@ TEST_CASE("glob_match") {
   CHECK(glob_match("[a-c]x", "bx"));
 }
 
-TEST_CASE("to_hex") { CHECK(to_hex(std::string("\x00\xff\x10", 3)) == "00ff10"); }
+TEST_CASE("to_hex") {
+  CHECK(to_hex(std::string("\x00\xff\x10", 3)) == "00ff10");
+}

@@ -46,7 +46,8 @@ TEST_CASE("parse_yaml bounds alias expansion and depth") {
   std::string previous = "a";
   for (char name = 'b'; name <= 'j'; ++name) {
     bomb += std::string(1, name) + ": &" + name + " [";
-    for (int i = 0; i < 10; ++i) bomb += (i ? ", *" : "*") + previous;
+    for (int i = 0; i < 10; ++i)
+      bomb += (i ? ", *" : "*") + previous;
     bomb += "]\n";
     previous = std::string(1, name);
   }
@@ -84,4 +85,21 @@ TEST_CASE("merge_yaml merges maps and replaces scalars and lists") {
   CHECK(a->find("z")->text() == "2");
   CHECK(merged.find("b")->text() == "1");
   CHECK(merged.find("c")->text() == "3");
+}
+
+TEST_CASE("parse_yaml: input that yaml-cpp 0.7 mishandles is refused, not looped on or dropped") {
+  // YAML::LoadAll loops forever on ","; YAML::Load returns null for ",\na: 1".
+  for (const char* text : {",", ",\na: 1\n", "a: 1\n,\n"}) {
+    CAPTURE(std::string(text));
+    auto root = parse_yaml(text, "c.yaml");
+    CHECK_FALSE(root.has_value());
+  }
+}
+
+TEST_CASE("parse_yaml expands aliases and keeps null spellings") {
+  auto root = parse_yaml("a: &x {k: v}\nb: *x\nc: ~\nd: 'null'\n", "a.yaml");
+  REQUIRE(root.has_value());
+  CHECK(root->find("b")->find("k")->text() == "v");
+  CHECK(root->find("c")->is_null());
+  CHECK(root->find("d")->is_scalar());
 }

@@ -1,1 +1,0 @@
-#include "desired-state/model.h"

@@ -1,0 +1,101 @@
+#pragma once
+
+// Facts: what a host reported in the one probe round trip, parsed into plain
+// structs, one per module. Parsers fill these from canned text in tests.
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace reconcile::modules {
+
+struct Mount {
+  std::string source;
+  std::string target;
+  std::string fstype;
+  std::string options;
+};
+
+struct SystemFacts {
+  std::string os_id;          // "debian"
+  std::string os_version_id;  // "12"
+  std::string os_pretty_name;
+  std::string kernel;
+  std::string architecture;  // uname -m: x86_64, aarch64
+  std::string hostname;
+  std::string boot_mode;        // "uefi" or "bios"
+  std::string init;             // "systemd" or the name of PID 1
+  std::string package_manager;  // "apt", "pacman" or "none"
+  uint64_t memory_bytes = 0;
+  int uid = -1;  // the uid scripts run as (0 after sudo)
+  bool secrets_tmpfs = false;
+  nlohmann::json block_devices;  // lsblk -J -b output, or null
+  std::vector<Mount> mounts;
+  nlohmann::json interfaces;  // ip -j addr, or null
+  nlohmann::json routes;      // ip -j route, or null
+};
+
+struct GroupFacts {
+  uint32_t gid = 0;
+  std::vector<std::string> members;
+};
+
+struct UserFacts {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::string primary_group;
+  std::set<std::string> groups;  // supplementary groups (primary excluded)
+  std::string comment;
+  std::string home;
+  std::string shell;
+  bool home_exists = false;
+  std::optional<std::string> shadow_digest;     // sha256 of the shadow hash field
+  std::optional<bool> password_matches_secret;  // compared on the host
+  std::optional<std::string> keys_digest;       // sha256 of authorized_keys
+  std::string keys_owner;                       // "user:group"
+  std::string keys_mode;                        // octal, e.g. "600"
+  std::string ssh_dir_owner;
+  std::string ssh_dir_mode;
+};
+
+struct PackageFacts {
+  std::set<std::string> installed;
+  std::set<std::string> unknown;  // not known to the package manager's cache
+};
+
+struct FileFacts {
+  bool exists = false;
+  std::string type;  // stat %F: "regular file", "directory", "symbolic link", ...
+  std::string owner;
+  std::string group;
+  uint32_t mode = 0;
+  std::string sha256;  // regular files only
+};
+
+struct ServiceFacts {
+  std::string load_state;                  // loaded, not-found, masked
+  std::string active_state;                // active, inactive, failed, ...
+  std::string unit_file_state;             // enabled, disabled, static, ...
+  std::optional<std::string> unit_digest;  // sha256 of /etc/systemd/system/NAME.service
+};
+
+struct SysctlFacts {
+  std::map<std::string, std::optional<std::string>> live;  // nullopt: no such key
+  std::optional<std::string> dropin_digest;
+};
+
+struct HostFacts {
+  SystemFacts system;
+  std::map<std::string, std::optional<GroupFacts>> groups;  // nullopt: does not exist
+  std::map<std::string, std::optional<UserFacts>> users;
+  PackageFacts packages;
+  std::vector<FileFacts> files;  // same order as the host's files
+  std::map<std::string, ServiceFacts> services;
+  SysctlFacts sysctl;
+};
+
+}  // namespace reconcile::modules

@@ -1,0 +1,84 @@
+#pragma once
+
+// The module contract. A module owns one concern (users, files, ...): probe
+// fragments that gather its facts, a parser for their output, and a pure diff
+// from desired state and facts to changes, each carrying its remote script.
+// Every module is one row of module_table(); nothing registers itself.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "desired-state/model.h"
+#include "modules/change.h"
+#include "modules/facts.h"
+#include "modules/probe.h"
+#include "reconciler/base/result.h"
+
+namespace reconcile::modules {
+
+// Inputs to diff beyond the host and its facts.
+struct DiffContext {
+  const state::Host& host;
+  const HostFacts& facts;
+};
+
+using Sections = std::map<std::string, SectionOutput>;
+
+struct ModuleSpec {
+  const char* name;
+  // Probe fragments for this host; empty when the host does not use the module.
+  std::vector<ProbeFragment> (*probe)(const state::Host& host);
+  // Fills this module's part of `facts` from its sections. Errors are
+  // kDataLoss (output that cannot be parsed).
+  Status (*parse)(const Sections& sections, const state::Host& host, HostFacts& facts);
+  // Appends the changes that bring the host to the desired state.
+  void (*diff)(const DiffContext& context, std::vector<Change>& changes);
+};
+
+// Every module, in apply-phase order.
+const std::vector<ModuleSpec>& module_table();
+
+// All probe fragments of every module the host uses, system facts first.
+std::vector<ProbeFragment> probe_fragments(const state::Host& host);
+
+// Parses every module's sections. Errors name the module.
+Result<HostFacts> parse_facts(const Sections& sections, const state::Host& host);
+
+// Every module's changes, stably sorted by phase.
+std::vector<Change> diff_host(const DiffContext& context);
+
+// The module rows, one per file.
+std::vector<ProbeFragment> probe_system(const state::Host& host);
+Status parse_system(const Sections& sections, const state::Host& host, HostFacts& facts);
+void diff_nothing(const DiffContext& context, std::vector<Change>& changes);
+
+std::vector<ProbeFragment> probe_groups(const state::Host& host);
+Status parse_groups(const Sections& sections, const state::Host& host, HostFacts& facts);
+void diff_groups(const DiffContext& context, std::vector<Change>& changes);
+
+std::vector<ProbeFragment> probe_users(const state::Host& host);
+Status parse_users(const Sections& sections, const state::Host& host, HostFacts& facts);
+void diff_users(const DiffContext& context, std::vector<Change>& changes);
+
+std::vector<ProbeFragment> probe_packages(const state::Host& host);
+Status parse_packages(const Sections& sections, const state::Host& host, HostFacts& facts);
+void diff_packages(const DiffContext& context, std::vector<Change>& changes);
+
+std::vector<ProbeFragment> probe_files(const state::Host& host);
+Status parse_files(const Sections& sections, const state::Host& host, HostFacts& facts);
+void diff_files(const DiffContext& context, std::vector<Change>& changes);
+
+std::vector<ProbeFragment> probe_services(const state::Host& host);
+Status parse_services(const Sections& sections, const state::Host& host, HostFacts& facts);
+void diff_services(const DiffContext& context, std::vector<Change>& changes);
+
+// Adds "restart SERVICE" changes for files and secrets that change and name
+// the service in `restart:`. Runs after every module has planned.
+void add_restarts(const state::Host& host, std::vector<Change>& changes);
+
+std::vector<ProbeFragment> probe_sysctl(const state::Host& host);
+Status parse_sysctl(const Sections& sections, const state::Host& host, HostFacts& facts);
+void diff_sysctl(const DiffContext& context, std::vector<Change>& changes);
+
+}  // namespace reconcile::modules

@@ -1,0 +1,28 @@
+#include "modules/scripts.h"
+
+namespace reconcile::modules {
+
+std::string atomic_write_script(const std::string& target, const std::string& owner,
+                                const std::string& group, const std::string& mode) {
+  std::string script;
+  script += "target=" + target + "\n";
+  script += "dir=$(dirname -- \"$target\")\n";
+  script += "mkdir -p -- \"$dir\"\n";
+  script += "tmp=$(mktemp -- \"$dir/.reconcile.XXXXXX\")\n";
+  script += "trap 'rm -f -- \"$tmp\"' EXIT\n";
+  script += "chown -- " + owner + ":" + group + " \"$tmp\"\n";
+  script += "chmod -- " + mode + " \"$tmp\"\n";
+  script += "cat > \"$tmp\"\n";
+  script += "sync -- \"$tmp\" 2>/dev/null || true\n";
+  script += "mv -f -- \"$tmp\" \"$target\"\n";
+  script += "trap - EXIT\n";
+  return script;
+}
+
+std::string script_preamble() {
+  return "set -eu\n"
+         "export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
+         "umask 077\n";
+}
+
+}  // namespace reconcile::modules

@@ -1,0 +1,23 @@
+#pragma once
+
+// Script snippets shared by modules. Every argument that comes from the
+// desired state must already be passed through shell_quote; `target`,
+// `owner` and `mode` here are shell words (quoted values or "$variables").
+
+#include <string>
+
+namespace reconcile::modules {
+
+// Writes the script's stdin input to `target` atomically: a temporary file
+// in the same directory (created with the parent directories if missing),
+// owner and mode set before any byte is written, fsync, then rename. A reader
+// sees the old file or the new one, never half of either. The temporary file
+// is removed if anything fails.
+std::string atomic_write_script(const std::string& target, const std::string& owner,
+                                const std::string& group, const std::string& mode);
+
+// The common preamble of every remote script: errexit, nounset, a sane PATH
+// and C locale, and a private umask.
+std::string script_preamble();
+
+}  // namespace reconcile::modules

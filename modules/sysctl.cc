@@ -1,0 +1,114 @@
+// sysctl: all keys in one drop-in (/etc/sysctl.d/60-reconcile.conf) and
+// applied live. Drift is checked against the live value; whitespace inside
+// values (port ranges are tab-separated) is normalised before comparing.
+
+#include "modules/module.h"
+#include "modules/scripts.h"
+#include "modules/text.h"
+#include "reconciler/base/shell.h"
+#include "reconciler/base/strings.h"
+
+namespace reconcile::modules {
+
+namespace {
+
+const char* kDropIn = "/etc/sysctl.d/60-reconcile.conf";
+
+std::string normalise(const std::string& value) {
+  return join(words_of(value), " ");
+}
+
+std::string proc_path(const std::string& key) {
+  std::string path = "/proc/sys/";
+  for (char c : key)
+    path += c == '.' ? '/' : c;
+  return path;
+}
+
+std::string render_dropin(const std::map<std::string, std::string>& keys) {
+  std::string text = "# Managed by reconcile; local changes are reverted.\n";
+  for (const auto& [key, value] : keys)
+    text += key + " = " + normalise(value) + "\n";
+  return text;
+}
+
+}  // namespace
+
+std::vector<ProbeFragment> probe_sysctl(const state::Host& host) {
+  if (host.sysctl.empty()) return {};
+  std::string script;
+  size_t index = 0;
+  for (const auto& [key, value] : host.sysctl) {
+    std::string path = shell_quote(proc_path(key));
+    script += "if [ -r " + path + " ]; then printf 'live " + std::to_string(index) +
+              " %s\\n' \"$(tr '\\t\\n' '  ' < " + path + ")\"; else echo 'missing " +
+              std::to_string(index) + "'; fi\n";
+    ++index;
+  }
+  script += std::string("if [ -f ") + kDropIn + " ]; then printf 'dropin %s\\n' \"$(sha256sum < " +
+            kDropIn + " | cut -d' ' -f1)\"; fi\n";
+  return {{"sysctl", script}};
+}
+
+Status parse_sysctl(const Sections& sections, const state::Host& host, HostFacts& facts) {
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : host.sysctl) {
+    keys.push_back(key);
+    facts.sysctl.live[key] = std::nullopt;
+  }
+  auto it = sections.find("sysctl");
+  if (it == sections.end()) return ok();
+  for (const auto& line : lines_of(it->second.text)) {
+    auto [kind, rest] = split_first(line);
+    if (kind == "dropin") {
+      facts.sysctl.dropin_digest = rest;
+      continue;
+    }
+    auto [index_text, value] = split_first(rest);
+    size_t index = std::strtoul(index_text.c_str(), nullptr, 10);
+    if ((kind != "live" && kind != "missing") || index >= keys.size()) {
+      return data_loss("unexpected sysctl probe line '" + line + "'");
+    }
+    if (kind == "live") facts.sysctl.live[keys[index]] = normalise(value);
+  }
+  return ok();
+}
+
+void diff_sysctl(const DiffContext& context, std::vector<Change>& changes) {
+  if (context.host.sysctl.empty()) return;
+  std::string dropin = render_dropin(context.host.sysctl);
+  Change change;
+  std::vector<std::string> reasons;
+  for (const auto& [key, value] : context.host.sysctl) {
+    const auto& live = context.facts.sysctl.live.at(key);
+    std::string want = normalise(value);
+    if (!live) {
+      change.fields.push_back(field(key, "(no such key)", want));
+      reasons.push_back(key + " does not exist on this host");
+    } else if (*live != want) {
+      change.fields.push_back(field(key, *live, want));
+      reasons.push_back(key + " is " + *live + ", want " + want);
+    }
+  }
+  if (context.facts.sysctl.dropin_digest != sha256_hex(dropin)) {
+    change.fields.push_back(
+        field(kDropIn, context.facts.sysctl.dropin_digest ? "differs" : "", "managed"));
+    reasons.push_back(std::string(kDropIn) +
+                      (context.facts.sysctl.dropin_digest ? " differs" : " is missing"));
+  }
+  if (reasons.empty()) return;
+  change.module = "sysctl";
+  change.resource = "sysctl";
+  change.key = "sysctl";
+  change.phase = Phase::kSysctl;
+  change.action = Action::kUpdate;
+  change.reason = join(reasons, "; ");
+  change.script = atomic_write_script(shell_quote(kDropIn), "root", "root", "644");
+  for (const auto& [key, value] : context.host.sysctl) {
+    change.script += "sysctl -q -w " + shell_quote(key + "=" + normalise(value)) + "\n";
+  }
+  change.input = dropin;
+  changes.push_back(std::move(change));
+}
+
+}  // namespace reconcile::modules

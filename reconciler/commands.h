@@ -1,0 +1,40 @@
+#pragma once
+
+// The CLI: every subcommand is one row of one table (commands.cc), so a
+// reader can grep what exists. Each row's `add` function registers the
+// subcommand's options on the parent app and a callback that stores the
+// command's exit code in CommandContext.
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+namespace reconcile {
+
+struct CommandContext {
+  int exit_code = 0;
+};
+
+struct CommandSpec {
+  const char* name;
+  void (*add)(CLI::App& app, CommandContext& context);
+};
+
+const std::vector<CommandSpec>& command_table();
+
+// Options shared by commands that read a desired-state repository.
+struct RepoOptions {
+  std::string path = ".";
+  std::string revision;  // empty: HEAD of a git repository
+
+  bool revision_given() const { return !revision.empty(); }
+  std::string revision_or_head() const { return revision.empty() ? "HEAD" : revision; }
+};
+void add_repo_options(CLI::App& command, RepoOptions& options);
+
+// Rows of the table, one file each.
+void add_apply_command(CLI::App& app, CommandContext& context);  // the default: plan and apply
+void add_check_command(CLI::App& app, CommandContext& context);
+void add_facts_command(CLI::App& app, CommandContext& context);
+
+}  // namespace reconcile

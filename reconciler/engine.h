@@ -1,0 +1,44 @@
+#pragma once
+
+// The engine: for each host, one probe round trip for facts, a pure diff
+// into a plan, and (unless dry run) the plan's changes in phase order, then
+// a second probe that must find nothing left to do. Hosts run concurrently on
+// one io_context, at most `jobs` at a time; a failing or unreachable host
+// never stops the others.
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "desired-state/model.h"
+#include "reconciler/progress.h"
+#include "reconciler/report.h"
+#include "reconciler/transport/transport.h"
+
+namespace reconcile {
+
+struct EngineOptions {
+  bool dry_run = true;
+  bool allow_destructive = false;
+  bool probe_only = false;  // `reconcile facts`: gather facts, plan nothing
+  int jobs = 32;
+  transport::RunOptions probe;   // limits for probe scripts
+  transport::RunOptions change;  // limits for each change's script
+};
+
+// Creates the transport for a host (SSH, local, or a fake in tests). Returns
+// an error for hosts that cannot be reached by any transport configuration.
+using TransportFactory = std::function<Result<std::unique_ptr<transport::Transport>>(
+    asio::io_context&, const state::Host&)>;
+
+// Runs every host; reports come back in the order of `hosts`.
+std::vector<HostReport> run_hosts(const std::vector<const state::Host*>& hosts,
+                                  const TransportFactory& factory, const EngineOptions& options,
+                                  Progress& progress);
+
+// One host on an existing transport (used by run_hosts and by tests).
+asio::awaitable<void> run_host(const state::Host& host, transport::Transport& transport,
+                               const EngineOptions& options, Progress& progress,
+                               HostReport& report);
+
+}  // namespace reconcile

@@ -1,0 +1,58 @@
+#include "reconciler/facts_json.h"
+
+namespace reconcile {
+
+nlohmann::json facts_json(const modules::HostFacts& facts) {
+  const modules::SystemFacts& system = facts.system;
+  nlohmann::json mounts = nlohmann::json::array();
+  for (const auto& mount : system.mounts) {
+    mounts.push_back({{"source", mount.source},
+                      {"target", mount.target},
+                      {"fstype", mount.fstype},
+                      {"options", mount.options}});
+  }
+  nlohmann::json users = nlohmann::json::object();
+  for (const auto& [name, user] : facts.users) {
+    if (!user) {
+      users[name] = nullptr;
+      continue;
+    }
+    users[name] = {{"uid", user->uid},
+                   {"gid", user->gid},
+                   {"group", user->primary_group},
+                   {"groups", user->groups},
+                   {"home", user->home},
+                   {"shell", user->shell}};
+  }
+  nlohmann::json groups = nlohmann::json::object();
+  for (const auto& [name, group] : facts.groups) {
+    groups[name] = group ? nlohmann::json{{"gid", group->gid}, {"members", group->members}}
+                         : nlohmann::json();
+  }
+  nlohmann::json services = nlohmann::json::object();
+  for (const auto& [name, service] : facts.services) {
+    services[name] = {{"load_state", service.load_state},
+                      {"active_state", service.active_state},
+                      {"unit_file_state", service.unit_file_state}};
+  }
+  return {{"os", {{"id", system.os_id}, {"version_id", system.os_version_id}, {"pretty_name", system.os_pretty_name}}},
+          {"kernel", system.kernel},
+          {"architecture", system.architecture},
+          {"hostname", system.hostname},
+          {"boot_mode", system.boot_mode},
+          {"init", system.init},
+          {"package_manager", system.package_manager},
+          {"memory_bytes", system.memory_bytes},
+          {"uid", system.uid},
+          {"secrets_tmpfs", system.secrets_tmpfs},
+          {"block_devices", system.block_devices},
+          {"mounts", mounts},
+          {"interfaces", system.interfaces},
+          {"routes", system.routes},
+          {"groups", groups},
+          {"users", users},
+          {"packages_installed", facts.packages.installed},
+          {"services", services}};
+}
+
+}  // namespace reconcile

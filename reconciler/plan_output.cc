@@ -1,0 +1,198 @@
+#include "reconciler/plan_output.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+
+namespace reconcile {
+
+namespace {
+
+using modules::Action;
+using modules::Change;
+
+struct Counts {
+  int create = 0;
+  int update = 0;
+  int remove = 0;
+  int destructive = 0;
+
+  void add(const Change& change) {
+    if (change.action == Action::kCreate) ++create;
+    if (change.action == Action::kUpdate) ++update;
+    if (change.action == Action::kRemove) ++remove;
+    if (change.destructive) ++destructive;
+  }
+  int total() const { return create + update + remove; }
+  std::string text() const {
+    return std::to_string(create) + " to create, " + std::to_string(update) + " to update, " +
+           std::to_string(remove) + " to remove";
+  }
+};
+
+const char* color_of(Action action) {
+  switch (action) {
+    case Action::kCreate:
+      return "\033[32m";
+    case Action::kUpdate:
+      return "\033[33m";
+    case Action::kRemove:
+      return "\033[31m";
+  }
+  return "";
+}
+
+std::string value_text(const modules::FieldChange& field, const std::string& value) {
+  return field.sensitive ? "(sensitive)" : value;
+}
+
+void render_change(const Change& change, const ChangeResult* result, const OutputStyle& style,
+                   std::string& out) {
+  const char* on = style.color ? color_of(change.action) : "";
+  const char* off = style.color ? "\033[0m" : "";
+  out += "  ";
+  out += on;
+  out += modules::action_symbol(change.action);
+  out += " " + change.resource;
+  out += off;
+  if (change.destructive) out += style.color ? " \033[1;31m[destructive]\033[0m" : " [destructive]";
+  if (change.guarded) out += " [lockout guard]";
+  if (result != nullptr && result->outcome != ChangeOutcome::kNotRun) {
+    out += std::string("  (") + change_outcome_name(result->outcome) + ")";
+  }
+  out += "\n";
+  size_t width = 6;  // "reason"
+  for (const auto& field : change.fields) width = std::max(width, field.name.size());
+  for (const auto& field : change.fields) {
+    out += "      " + field.name + ":" + std::string(width - field.name.size() + 1, ' ') +
+           value_text(field, field.before) + " -> " + value_text(field, field.after) + "\n";
+  }
+  out += "      reason:" + std::string(width - 5, ' ') + change.reason + "\n";
+  if (result != nullptr && !result->message.empty() && result->outcome != ChangeOutcome::kApplied) {
+    out += "      result:" + std::string(width - 5, ' ') + result->message + "\n";
+  }
+}
+
+nlohmann::json change_json(const Change& change, const ChangeResult* result) {
+  nlohmann::json fields = nlohmann::json::array();
+  for (const auto& field : change.fields) {
+    fields.push_back({{"name", field.name},
+                      {"before", value_text(field, field.before)},
+                      {"after", value_text(field, field.after)},
+                      {"sensitive", field.sensitive}});
+  }
+  nlohmann::json out = {{"module", change.module},
+                        {"resource", change.resource},
+                        {"key", change.key},
+                        {"action", modules::action_name(change.action)},
+                        {"phase", modules::phase_name(change.phase)},
+                        {"destructive", change.destructive},
+                        {"guarded", change.guarded},
+                        {"reason", change.reason},
+                        {"fields", fields}};
+  if (result != nullptr) {
+    out["outcome"] = change_outcome_name(result->outcome);
+    out["message"] = result->message;
+    out["seconds"] = result->seconds;
+  }
+  return out;
+}
+
+nlohmann::json counts_json(const Counts& counts) {
+  return {{"create", counts.create},
+          {"update", counts.update},
+          {"remove", counts.remove},
+          {"destructive", counts.destructive}};
+}
+
+}  // namespace
+
+bool want_color() {
+  const char* no_color = std::getenv("NO_COLOR");
+  return isatty(STDOUT_FILENO) && (no_color == nullptr || no_color[0] == '\0');
+}
+
+std::string render_text(const std::vector<HostReport>& hosts, const OutputStyle& style) {
+  std::string out;
+  Counts run;
+  int hosts_with_changes = 0;
+  int problems = 0;
+  for (const auto& host : hosts) {
+    Counts counts;
+    for (const auto& change : host.plan) counts.add(change);
+    run.create += counts.create;
+    run.update += counts.update;
+    run.remove += counts.remove;
+    run.destructive += counts.destructive;
+    if (counts.total() > 0) ++hosts_with_changes;
+    std::string bold = style.color ? "\033[1m" : "";
+    std::string reset = style.color ? "\033[0m" : "";
+    out += bold + host.name + reset + " (" + host.address + ")";
+    if (host.status == HostStatus::kUnreachable || host.status == HostStatus::kFailed ||
+        host.status == HostStatus::kNotConverged) {
+      ++problems;
+      out += std::string(": ") + host_status_name(host.status);
+    }
+    out += "\n";
+    for (size_t i = 0; i < host.plan.size(); ++i) {
+      const ChangeResult* result = i < host.results.size() ? &host.results[i] : nullptr;
+      render_change(host.plan[i], result, style, out);
+    }
+    if (!host.error.empty()) out += "  error: " + host.error + "\n";
+    if (style.applied && !host.remaining.empty()) {
+      out += "  still needed after apply:\n";
+      for (const auto& change : host.remaining) render_change(change, nullptr, style, out);
+    }
+    out += host.name + ": " + (host.plan.empty() && host.error.empty() ? "no changes" : counts.text());
+    if (counts.destructive > 0) out += " (" + std::to_string(counts.destructive) + " destructive)";
+    out += "\n\n";
+  }
+  out += style.applied ? "Applied: " : "Plan: ";
+  out += run.text() + " on " + std::to_string(hosts_with_changes) + " of " +
+         std::to_string(hosts.size()) + " host" + (hosts.size() == 1 ? "" : "s");
+  if (run.destructive > 0) out += "; " + std::to_string(run.destructive) + " destructive";
+  if (problems > 0) out += "; " + std::to_string(problems) + " with errors";
+  out += "\n";
+  return out;
+}
+
+nlohmann::json render_json(const std::vector<HostReport>& hosts, const std::string& origin,
+                           const std::string& commit, bool applied) {
+  nlohmann::json host_list = nlohmann::json::array();
+  Counts run;
+  for (const auto& host : hosts) {
+    Counts counts;
+    nlohmann::json changes = nlohmann::json::array();
+    for (size_t i = 0; i < host.plan.size(); ++i) {
+      counts.add(host.plan[i]);
+      const ChangeResult* result = i < host.results.size() ? &host.results[i] : nullptr;
+      changes.push_back(change_json(host.plan[i], result));
+    }
+    run.create += counts.create;
+    run.update += counts.update;
+    run.remove += counts.remove;
+    run.destructive += counts.destructive;
+    nlohmann::json entry = {{"name", host.name},
+                            {"address", host.address},
+                            {"status", host_status_name(host.status)},
+                            {"error", host.error.empty() ? nlohmann::json() : nlohmann::json(host.error)},
+                            {"changes", changes},
+                            {"summary", counts_json(counts)},
+                            {"round_trips", host.round_trips},
+                            {"seconds", host.seconds}};
+    if (applied) {
+      nlohmann::json remaining = nlohmann::json::array();
+      for (const auto& change : host.remaining) remaining.push_back(change_json(change, nullptr));
+      entry["remaining"] = remaining;
+    }
+    host_list.push_back(entry);
+  }
+  return {{"format_version", 1},
+          {"kind", applied ? "apply" : "plan"},
+          {"origin", origin},
+          {"commit", commit.empty() ? nlohmann::json() : nlohmann::json(commit)},
+          {"hosts", host_list},
+          {"summary", counts_json(run)}};
+}
+
+}  // namespace reconcile

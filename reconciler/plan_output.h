@@ -1,0 +1,33 @@
+#pragma once
+
+// Renders run reports for people (terraform-plan style, grouped by host,
+// coloured on a terminal) and as JSON (documented in docs/plan-json.md).
+// Secret values never appear: sensitive fields print as "(sensitive)" and
+// script input is never printed at all.
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "reconciler/report.h"
+
+namespace reconcile {
+
+struct OutputStyle {
+  bool color = false;
+  bool applied = false;  // reports come from an apply, not a dry run
+};
+
+// The whole run as text: each host's changes with fields and reasons, a
+// summary line per host, and one for the run.
+std::string render_text(const std::vector<HostReport>& hosts, const OutputStyle& style);
+
+// The run as a JSON document, format_version 1.
+nlohmann::json render_json(const std::vector<HostReport>& hosts, const std::string& origin,
+                           const std::string& commit, bool applied);
+
+// True when stdout is a terminal and NO_COLOR is not set.
+bool want_color();
+
+}  // namespace reconcile

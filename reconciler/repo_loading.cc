@@ -1,0 +1,24 @@
+#include "reconciler/repo_loading.h"
+
+#include <iostream>
+
+namespace reconcile {
+
+Result<std::unique_ptr<state::RepoSource>> open_repo(const RepoOptions& options) {
+  return state::open_source(options.path, options.revision_or_head(), options.revision_given());
+}
+
+std::string diagnostic_prefix(const RepoOptions& options) {
+  if (options.path.empty() || options.path == ".") return {};
+  std::string prefix = options.path;
+  if (prefix.back() != '/') prefix += '/';
+  return prefix;
+}
+
+void print_diagnostics(const Diagnostics& diagnostics, const std::string& prefix) {
+  for (const auto& item : diagnostics.items()) {
+    std::cerr << prefix << item.location.to_string() << ": error: " << item.message << "\n";
+  }
+}
+
+}  // namespace reconcile

@@ -1,0 +1,53 @@
+#pragma once
+
+// What a run did, per host: the plan, the result of each change, what was
+// left after the re-probe. Plain data for the printers, the state store and
+// the JSON output.
+
+#include <string>
+#include <vector>
+
+#include "modules/change.h"
+#include "modules/facts.h"
+#include "reconciler/transport/transport.h"
+
+namespace reconcile {
+
+enum class HostStatus {
+  kConverged,       // nothing to change (or everything applied and re-probed empty)
+  kChangesPending,  // dry run found changes
+  kNotConverged,    // applied, but the re-probe still found changes
+  kFailed,          // a change, the probe or the plan failed
+  kUnreachable,     // could not connect (network, host key, auth)
+};
+
+const char* host_status_name(HostStatus status);
+
+enum class ChangeOutcome { kNotRun, kApplied, kFailed, kSkipped };
+
+const char* change_outcome_name(ChangeOutcome outcome);
+
+struct ChangeResult {
+  ChangeOutcome outcome = ChangeOutcome::kNotRun;
+  std::string message;  // why it failed or was skipped (stderr tail for failures)
+  double seconds = 0;
+};
+
+struct HostReport {
+  std::string name;
+  std::string address;
+  HostStatus status = HostStatus::kConverged;
+  std::string error;  // for kFailed / kUnreachable / kNotConverged
+  std::vector<modules::Change> plan;
+  std::vector<ChangeResult> results;       // parallel to plan (apply only)
+  std::vector<modules::Change> remaining;  // after the re-probe (apply only)
+  modules::HostFacts facts;                // from the first probe
+  transport::TransportStats stats;
+  int round_trips = 0;  // scripts run on the host
+  double seconds = 0;
+};
+
+// The process exit code for a set of host reports (DESIGN "Exit codes").
+int exit_code_for(const std::vector<HostReport>& hosts);
+
+}  // namespace reconcile
