@@ -207,6 +207,19 @@ TEST_CASE("ssh: an unknown host key is refused, or accepted and recorded with ac
   REQUIRE_MESSAGE(output.has_value(), output.error().message());
 }
 
+TEST_CASE("ssh: a server with only an RSA host key gets a handshake error that says why") {
+  auto sshd_options = default_sshd_options("127.0.0.2");
+  sshd_options.host_keys = {TestKeys::get().host_rsa.path};
+  TestSshd sshd(sshd_options);
+  SshTarget target{"web1", "127.0.0.2", 22, "root", TestKeys::get().host_rsa.public_key};
+  auto output = run_once(target, default_client(), "true\n");
+  REQUIRE_FALSE(output.has_value());
+  MESSAGE(output.error().message());
+  CHECK(output.error().code() == ErrorCode::kUnavailable);
+  CHECK(output.error().message().find("SSH handshake failed") != std::string::npos);
+  CHECK(output.error().message().find("RSA host keys only with SHA-1") != std::string::npos);
+}
+
 TEST_CASE("ssh: a changed host key in known_hosts is refused, even with accept-new") {
   TestSshd sshd(default_sshd_options("127.0.0.2"));
   TempDir dir;
