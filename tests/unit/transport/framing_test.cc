@@ -97,10 +97,11 @@ TEST_CASE("wire: reader never reads past the end") {
   CHECK(reader.at_end());
   CHECK_FALSE(reader.u8().has_value());
   // A length that claims more than there is.
-  WireReader lying(
-      std::string("\x00\x00\x10\x00"
-                  "abc",
-                  7));
+  std::string lie(
+      "\x00\x00\x10\x00"
+      "abc",
+      7);
+  WireReader lying(lie);
   CHECK_FALSE(lying.string().has_value());
   CHECK_FALSE(lying.u32().has_value());
 }
