@@ -359,6 +359,26 @@ TEST_CASE("ssh: one session is reused for many runs (and the timing of connect +
   CHECK(stats.bytes_received > 0);
 }
 
+TEST_CASE("ssh: concurrent runs on one transport share its one session") {
+  TestSshd sshd(default_sshd_options("127.0.0.2"));
+  asio::io_context io;
+  auto transport = make_ssh_transport(io, pinned_target("web1", "127.0.0.2"), default_client());
+  int succeeded = 0;
+  for (int i = 0; i < 5; ++i) {
+    asio::co_spawn(
+        io,
+        [&, i]() -> asio::awaitable<void> {
+          auto output = co_await transport->run("echo " + std::to_string(i) + "\n", "", {});
+          if (output.has_value() && output->out == std::to_string(i) + "\n") ++succeeded;
+        },
+        asio::detached);
+  }
+  io.run();
+  CHECK(succeeded == 5);
+  CHECK(transport->stats().connections == 1);
+  CHECK(transport->stats().channels == 5);
+}
+
 TEST_CASE("ssh: a run that exceeds its timeout fails alone and the next run reconnects") {
   TestSshd sshd(default_sshd_options("127.0.0.2"));
   asio::io_context io;
