@@ -4,8 +4,11 @@
 // desired state and the host's facts, why, and the script that fixes it. The
 // plan is plain data: --dry-run prints it, apply runs the same changes.
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "secrets/secure_buffer.h"
 
 namespace reconcile::modules {
 
@@ -55,6 +58,9 @@ struct Change {
   // appears in plan output.
   std::string script;
   std::string input;
+  // Secret bytes streamed instead of `input` (decrypted secrets). They live
+  // in a SecureBuffer that wipes itself and never appear in any output.
+  std::shared_ptr<const secrets::SecureBuffer> secret_input;
   bool sensitive = false;  // the change carries secret material
 };
 

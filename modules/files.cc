@@ -180,6 +180,8 @@ Status parse_files(const Sections& sections, const state::Host& host, HostFacts&
       file.mode = static_cast<uint32_t>(std::strtoul(words[5].c_str(), nullptr, 8));
       std::vector<std::string> type(words.begin() + 6, words.end());
       file.type = join(type, " ");
+      // GNU stat says "regular empty file" for empty files.
+      if (file.type == "regular empty file") file.type = "regular file";
     } else if (words[2] == "sha256" && words.size() == 4) {
       file.sha256 = words[3];
     } else if (words[2] != "missing") {

@@ -62,14 +62,19 @@ std::vector<ProbeFragment> probe_packages(const state::Host& host) {
   std::string args = quoted_names(names);
   // One query for every declared package; a package unknown to the cache is
   // reported so that the install refreshes it first.
+  // Only packages that are not installed are looked up in the cache (one
+  // apt-cache call each is slow), to learn whether the index needs a refresh.
   std::string script =
       "if command -v dpkg-query >/dev/null 2>&1; then\n"
-      "  dpkg-query -W -f='installed ${binary:Package} ${db:Status-Abbrev}\\n'" +
+      "  installed=$(dpkg-query -W -f='${binary:Package} ${db:Status-Abbrev}\\n'" +
       args +
-      " 2>/dev/null || true\n"
+      " 2>/dev/null || true)\n"
+      "  printf '%s\\n' \"$installed\" | while read -r n s; do [ -n \"$n\" ] && printf 'installed "
+      "%s %s\\n' \"$n\" \"$s\"; done\n"
       "  for p in" +
       args +
       "; do\n"
+      "    case \"\n$installed\" in *\"\n$p ii\"*) continue ;; esac\n"
       "    apt-cache show --no-all-versions -- \"$p\" >/dev/null 2>&1 || printf 'unknown %s\\n' "
       "\"$p\"\n"
       "  done\n"
@@ -80,7 +85,7 @@ std::vector<ProbeFragment> probe_packages(const state::Host& host) {
       "  for p in" +
       args +
       "; do\n"
-      "    pacman -Si -- \"$p\" >/dev/null 2>&1 || pacman -Q -- \"$p\" >/dev/null 2>&1 || printf "
+      "    pacman -Q -- \"$p\" >/dev/null 2>&1 || pacman -Si -- \"$p\" >/dev/null 2>&1 || printf "
       "'unknown %s\\n' \"$p\"\n"
       "  done\n"
       "fi\n";

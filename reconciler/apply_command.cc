@@ -50,13 +50,15 @@ int run_apply(const ApplyOptions& options) {
   engine.dry_run = options.dry_run;
   engine.allow_destructive = options.allow_destructive;
   std::vector<std::string> names;
-  for (const auto* host : *hosts) names.push_back(host->name);
+  for (const auto* host : *hosts)
+    names.push_back(host->name);
   auto progress = make_progress(names, isatty(STDERR_FILENO) != 0, options.quiet);
   std::vector<HostReport> reports =
       run_hosts(*hosts, make_transport_factory(options.connection), engine, *progress);
   if (options.json) {
-    std::cout << render_json(reports, loaded.repo.origin, loaded.repo.commit, !options.dry_run).dump(2)
-              << "\n";
+    std::cout
+        << render_json(reports, loaded.repo.origin, loaded.repo.commit, !options.dry_run).dump(2)
+        << "\n";
   } else {
     std::cout << render_text(reports, {want_color(), !options.dry_run});
   }

@@ -15,13 +15,16 @@ void add_connection_options(CLI::App& command, ConnectionOptions& options) {
   command.add_flag("--accept-new-host-keys", options.accept_new_host_keys,
                    "Record the key of a host seen for the first time instead of refusing it "
                    "(a changed key is always refused)");
-  command.add_flag("--no-agent", options.no_agent, "Do not use ssh-agent even if SSH_AUTH_SOCK is set");
-  command.add_option("--connect-timeout", options.connect_timeout_seconds,
-                     "Seconds to connect, verify and authenticate, per host")
+  command.add_flag("--no-agent", options.no_agent,
+                   "Do not use ssh-agent even if SSH_AUTH_SOCK is set");
+  command
+      .add_option("--connect-timeout", options.connect_timeout_seconds,
+                  "Seconds to connect, verify and authenticate, per host")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
-  command.add_option("--timeout", options.command_timeout_seconds,
-                     "Seconds any one script may run on a host")
+  command
+      .add_option("--timeout", options.command_timeout_seconds,
+                  "Seconds any one script may run on a host")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
   command.add_option("-j,--jobs", options.jobs, "Hosts handled at the same time")

@@ -4,7 +4,6 @@
 // command that talks to hosts, and the transport factory built from them.
 
 #include <CLI/CLI.hpp>
-
 #include <string>
 #include <vector>
 

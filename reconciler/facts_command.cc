@@ -89,7 +89,8 @@ int run_facts(const FactsOptions& options) {
     }
     std::cout << out.dump(2) << "\n";
   } else {
-    for (const auto& report : reports) print_text(report);
+    for (const auto& report : reports)
+      print_text(report);
   }
   return exit_code_for(reports);
 }

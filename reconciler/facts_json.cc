@@ -17,17 +17,13 @@ nlohmann::json facts_json(const modules::HostFacts& facts) {
       users[name] = nullptr;
       continue;
     }
-    users[name] = {{"uid", user->uid},
-                   {"gid", user->gid},
-                   {"group", user->primary_group},
-                   {"groups", user->groups},
-                   {"home", user->home},
-                   {"shell", user->shell}};
+    users[name] = {{"uid", user->uid},       {"gid", user->gid},   {"group", user->primary_group},
+                   {"groups", user->groups}, {"home", user->home}, {"shell", user->shell}};
   }
   nlohmann::json groups = nlohmann::json::object();
   for (const auto& [name, group] : facts.groups) {
-    groups[name] = group ? nlohmann::json{{"gid", group->gid}, {"members", group->members}}
-                         : nlohmann::json();
+    groups[name] =
+        group ? nlohmann::json{{"gid", group->gid}, {"members", group->members}} : nlohmann::json();
   }
   nlohmann::json services = nlohmann::json::object();
   for (const auto& [name, service] : facts.services) {
@@ -35,7 +31,10 @@ nlohmann::json facts_json(const modules::HostFacts& facts) {
                       {"active_state", service.active_state},
                       {"unit_file_state", service.unit_file_state}};
   }
-  return {{"os", {{"id", system.os_id}, {"version_id", system.os_version_id}, {"pretty_name", system.os_pretty_name}}},
+  return {{"os",
+           {{"id", system.os_id},
+            {"version_id", system.os_version_id},
+            {"pretty_name", system.os_pretty_name}}},
           {"kernel", system.kernel},
           {"architecture", system.architecture},
           {"hostname", system.hostname},

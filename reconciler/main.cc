@@ -17,7 +17,12 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
   app.require_subcommand(0, 1);
+  app.footer(
+      "Without a subcommand, reconcile plans every selected host and applies the plan\n"
+      "(--dry-run only prints it). Exit codes: 0 nothing left to change, 1 invalid input,\n"
+      "2 changes pending (--dry-run), 3 apply failed or did not converge, 4 host unreachable.");
   CommandContext context;
+  add_apply_command(app, context);
   for (const auto& command : command_table())
     command.add(app, context);
   app.parse_complete_callback([&] {

@@ -62,7 +62,8 @@ void render_change(const Change& change, const ChangeResult* result, const Outpu
   }
   out += "\n";
   size_t width = 6;  // "reason"
-  for (const auto& field : change.fields) width = std::max(width, field.name.size());
+  for (const auto& field : change.fields)
+    width = std::max(width, field.name.size());
   for (const auto& field : change.fields) {
     out += "      " + field.name + ":" + std::string(width - field.name.size() + 1, ' ') +
            value_text(field, field.before) + " -> " + value_text(field, field.after) + "\n";
@@ -119,7 +120,8 @@ std::string render_text(const std::vector<HostReport>& hosts, const OutputStyle&
   int problems = 0;
   for (const auto& host : hosts) {
     Counts counts;
-    for (const auto& change : host.plan) counts.add(change);
+    for (const auto& change : host.plan)
+      counts.add(change);
     run.create += counts.create;
     run.update += counts.update;
     run.remove += counts.remove;
@@ -141,9 +143,16 @@ std::string render_text(const std::vector<HostReport>& hosts, const OutputStyle&
     if (!host.error.empty()) out += "  error: " + host.error + "\n";
     if (style.applied && !host.remaining.empty()) {
       out += "  still needed after apply:\n";
-      for (const auto& change : host.remaining) render_change(change, nullptr, style, out);
+      for (const auto& change : host.remaining)
+        render_change(change, nullptr, style, out);
     }
-    out += host.name + ": " + (host.plan.empty() && host.error.empty() ? "no changes" : counts.text());
+    if (host.plan.empty()) {
+      out += host.name + ": " +
+             (host.error.empty() ? "no changes"
+                                 : std::string("no plan (") + host_status_name(host.status) + ")");
+    } else {
+      out += host.name + ": " + counts.text();
+    }
     if (counts.destructive > 0) out += " (" + std::to_string(counts.destructive) + " destructive)";
     out += "\n\n";
   }
@@ -172,27 +181,27 @@ nlohmann::json render_json(const std::vector<HostReport>& hosts, const std::stri
     run.update += counts.update;
     run.remove += counts.remove;
     run.destructive += counts.destructive;
-    nlohmann::json entry = {{"name", host.name},
-                            {"address", host.address},
-                            {"status", host_status_name(host.status)},
-                            {"error", host.error.empty() ? nlohmann::json() : nlohmann::json(host.error)},
-                            {"changes", changes},
-                            {"summary", counts_json(counts)},
-                            {"round_trips", host.round_trips},
-                            {"seconds", host.seconds}};
+    nlohmann::json entry = {
+        {"name", host.name},
+        {"address", host.address},
+        {"status", host_status_name(host.status)},
+        {"error", host.error.empty() ? nlohmann::json() : nlohmann::json(host.error)},
+        {"changes", changes},
+        {"summary", counts_json(counts)},
+        {"round_trips", host.round_trips},
+        {"seconds", host.seconds}};
     if (applied) {
       nlohmann::json remaining = nlohmann::json::array();
-      for (const auto& change : host.remaining) remaining.push_back(change_json(change, nullptr));
+      for (const auto& change : host.remaining)
+        remaining.push_back(change_json(change, nullptr));
       entry["remaining"] = remaining;
     }
     host_list.push_back(entry);
   }
-  return {{"format_version", 1},
-          {"kind", applied ? "apply" : "plan"},
-          {"origin", origin},
-          {"commit", commit.empty() ? nlohmann::json() : nlohmann::json(commit)},
-          {"hosts", host_list},
-          {"summary", counts_json(run)}};
+  return {
+      {"format_version", 1}, {"kind", applied ? "apply" : "plan"},
+      {"origin", origin},    {"commit", commit.empty() ? nlohmann::json() : nlohmann::json(commit)},
+      {"hosts", host_list},  {"summary", counts_json(run)}};
 }
 
 }  // namespace reconcile

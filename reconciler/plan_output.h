@@ -6,7 +6,6 @@
 // script input is never printed at all.
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 

@@ -18,8 +18,8 @@ asio::awaitable<Status> FakeTransport::connect() {
 
 asio::awaitable<Result<Output>> FakeTransport::run(std::string_view script, std::string_view input,
                                                    const RunOptions& options) {
-  // A named local: g++ 12 destroys a braced temporary passed by value to a
-  // coroutine twice.
+  // A named local, moved: g++ 12 destroys a prvalue argument of a coroutine
+  // call inside co_await twice (GCC PR 99576).
   Call call;
   call.script = std::string(script);
   call.input = std::string(input);

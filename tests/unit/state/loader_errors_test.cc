@@ -28,7 +28,9 @@ MemorySource valid_repo() {
              "address: 10.0.0.1\nroles: [base]\nusers:\n  alice: { shell: /bin/bash }\n");
   source.set("secrets/token.age", "age-encryption.org/v1\n");
   source.set("files/site.conf", "server {}\n");
-  source.set("disk-layouts/small.yaml", "table: gpt\n");
+  source.set("disk-layouts/small.yaml",
+             "table: gpt\npartitions:\n  - { size: rest, type: linux, filesystem: { type: ext4, "
+             "mountpoint: / } }\n");
   return source;
 }
 

@@ -62,7 +62,9 @@ TEST_CASE("every section is parsed into its struct") {
        "secrets:\n  recipients:\n    ctl: "
        "age1dn3lj54q9nal0t9htcqgdrr4dmwmak0y6yx25tlqmgkn62649a0qlnlr3k\n"
        "  controller: ctl\n  access: { tok: [ctl] }\n"},
-      {"disk-layouts/vps.yaml", "table: gpt\n"},
+      {"disk-layouts/vps.yaml",
+       "table: gpt\npartitions:\n  - { size: rest, type: linux, filesystem: { type: ext4, "
+       "mountpoint: / } }\n"},
       {"secrets/tok.age", "x"},
       {"secrets/hash.age", "x"},
       {"files/a.conf", "name={{ host.name }} addr={{host.address}} v={{ vars.v }}\n"},
