@@ -12,6 +12,8 @@
 #include "modules/scripts.h"
 #include "reconciler/base/strings.h"
 
+#include <spdlog/spdlog.h>
+
 namespace reconcile {
 
 namespace {
@@ -154,12 +156,14 @@ asio::awaitable<void> run_host(const state::Host& host, transport::Transport& tr
   report.address = host.address;
   progress.step(host.name, "connecting");
   Status connected = co_await transport.connect();
+  spdlog::debug("{}: connect {:.3f}s", host.name, seconds_since(start));
   if (!connected) {
     report.status = HostStatus::kUnreachable;
     report.error = connected.error().message();
   } else {
     progress.step(host.name, "probing");
     auto facts = co_await probe(host, transport, options, report);
+    spdlog::debug("{}: probe done at {:.3f}s", host.name, seconds_since(start));
     if (!facts) {
       report.status = facts.error().code() == ErrorCode::kUnavailable ||
                               facts.error().code() == ErrorCode::kUnauthenticated
