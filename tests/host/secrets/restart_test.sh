@@ -39,7 +39,7 @@ run_reconcile_secrets --dry-run
 expect_rc 2 "a new value is a change"
 output_has "~ secret api-key" "the secret is updated"
 output_has "~ restart reconcile-secret-test" "and the service restarts"
-output_has "restart because secret:api-key changes" "because of the secret"
+output_has "restart because api-key changes" "because of the secret"
 run_reconcile_secrets
 expect_rc 0 "applied"
 pid_after=$(main_pid)
