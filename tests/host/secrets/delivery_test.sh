@@ -113,10 +113,41 @@ run_reconcile_secrets --host "$first"
 expect_rc 0 "secrets no longer declared are removed"
 check "/run/secrets is empty" test -z "$(on "$first" ls -A /run/secrets)"
 
+# The repository commands on the working directory: who can read a secret,
+# rekey after adding an admin, a file rekey cannot decrypt, and a secret
+# that a host refers to before it exists.
+alice=$("$RECONCILE" secrets keygen -o "$WORK/alice.txt")
+printf 'secrets:\n  recipients:\n    controller: %s\n    alice: %s\n  controller: controller\n' \
+  "$CONTROLLER" "$alice" >"$REPO/reconcile.yaml"
+"$RECONCILE" secrets recipients -C "$REPO" bob-hash >"$WORK/recipients.out"
+check "recipients lists alice" grep -q "^  alice  *$alice  (all recipients)" "$WORK/recipients.out"
+check "and the controller" grep -q "controller  *$CONTROLLER  (all recipients, controller)" "$WORK/recipients.out"
+check_fails "before rekey alice cannot read it" \
+  "$RECONCILE" secrets decrypt -i "$WORK/alice.txt" "$REPO/secrets/bob-hash.age" >/dev/null 2>&1
+printf %s "$token" | "$RECONCILE" secrets encrypt -r "$alice" -a -o "$REPO/secrets/alice-only.age"
+alice_only=$(sha256sum <"$REPO/secrets/alice-only.age")
+set +e
+"$RECONCILE" secrets rekey -C "$REPO" -i "$IDENTITY" >"$WORK/rekey.out" 2>&1
+rc=$?
+set -e
+expect_rc 1 "rekey: one file does not decrypt with the controller's identity"
+check "it is reported" grep -q "secrets/alice-only.age: cannot decrypt" "$WORK/rekey.out"
+check "and left untouched" test "$(sha256sum <"$REPO/secrets/alice-only.age")" = "$alice_only"
+check "after rekey alice reads the others" \
+  test "$("$RECONCILE" secrets decrypt -i "$WORK/alice.txt" "$REPO/secrets/bob-hash.age" | sha256sum | cut -d' ' -f1)" = "$(sha_of "$bob_hash")"
+rm "$REPO/secrets/alice-only.age"
+add_host "$(host_names | tail -n 1)" "$(printf 'roles: [app]\nsecrets:\n  fresh: {}\n')"
+set_secret fresh "$(random_value)"
+check "edit creates a secret that a host already refers to" test -f "$REPO/secrets/fresh.age"
+check "encrypted to the controller and alice" \
+  sh -c '"$1" secrets decrypt -i "$2" "$3" >/dev/null' sh "$RECONCILE" "$WORK/alice.txt" "$REPO/secrets/fresh.age"
+run_reconcile_secrets
+expect_rc 0 "the new secret is delivered"
+
 # The plaintext test: no value in anything the controller wrote or printed.
 values=(-e "$token" -e "$bob_hash" -e "$password")
 leaks=0
-for output in "$WORK"/out "$WORK"/err "$WORK"/plan.json "$WORK"/apply.json "$WORK"/check.out "$WORK"/edit.log; do
+for output in "$WORK"/out "$WORK"/err "$WORK"/plan.json "$WORK"/apply.json "$WORK"/check.out "$WORK"/edit.log "$WORK"/rekey.out "$WORK"/recipients.out; do
   if grep -qF "${values[@]}" "$output"; then fail "a secret value is in $output"; leaks=$((leaks + 1)); fi
 done
 # Every file on the controller's disks written since the test started (the
