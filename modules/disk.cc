@@ -42,7 +42,8 @@ void diff_disk(const DiffContext& context, std::vector<Change>& changes) {
     change.action = step.destructive ? Action::kRemove : Action::kUpdate;
     change.destructive = step.destructive;
     change.reason = step.reason;
-    for (const auto& loss : step.losses) change.fields.push_back(field("would lose", loss, ""));
+    for (const auto& loss : step.losses)
+      change.fields.push_back(field("would lose", loss, ""));
     if (i > 0) change.requires_keys.push_back("disk:" + std::to_string(i - 1));
     change.script = step.script;
     if (step.secret_input) {

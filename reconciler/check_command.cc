@@ -18,7 +18,6 @@ namespace reconcile {
 namespace {
 
 struct CheckOptions {
-  RepoOptions repo;
   bool json = false;
   std::string identity;  // empty: secrets are not checked
 };
@@ -129,14 +128,14 @@ void print_text(const state::LoadResult& result, const std::string& prefix) {
             << " in " << result.repo.origin << "; nothing would be applied\n";
 }
 
-int run_check(const CheckOptions& options) {
-  auto source = open_repo(options.repo);
+int run_check(const CheckOptions& options, const CommandContext& context) {
+  auto source = open_repo(context.repo);
   if (!source) {
     std::cerr << "error: " << source.error().message() << "\n";
     return kExitInvalidInput;
   }
   state::LoadResult result = state::load_repo(**source);
-  std::string prefix = diagnostic_prefix(options.repo);
+  std::string prefix = diagnostic_prefix(context.repo);
   bool check_identity = !options.identity.empty() && result.ok();
   std::vector<SecretCheck> secrets;
   if (check_identity) secrets = check_secrets(**source, result.repo, options.identity);
@@ -160,12 +159,12 @@ void add_check_command(CLI::App& app, CommandContext& context) {
   auto options = std::make_shared<CheckOptions>();
   CLI::App* command = app.add_subcommand(
       "check", "Validate the desired-state repository and summarise its hosts (touches no host)");
-  add_repo_options(*command, options->repo);
+  add_repo_options(*command, context.repo);
   command->add_flag("--json", options->json, "Print the result as JSON");
   command->add_option("--identity", options->identity,
                       "Also prove that every secret the hosts use decrypts with this identity "
                       "file (the controller's); prints nothing of the plaintext");
-  command->callback([options, &context] { context.exit_code = run_check(*options); });
+  command->callback([options, &context] { context.exit_code = run_check(*options, context); });
 }
 
 }  // namespace reconcile

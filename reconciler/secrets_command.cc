@@ -44,10 +44,22 @@ class PendingSecretSource : public state::RepoSource {
   std::string m_pending;
 };
 
+// The working directory comes from the shared -C (CommandContext::repo), so
+// that `reconcile -C infra secrets edit x` works too; --rev does not apply.
 struct RepoFlags {
   std::string path = ".";
   std::vector<std::string> identities;  // -i
 };
+
+std::optional<RepoFlags> flags_of(const CommandContext& context,
+                                  const std::vector<std::string>& identities) {
+  if (context.repo.revision_given()) {
+    std::cerr << "error: --rev does not apply: the secrets commands edit the working directory "
+                 "of the repository, not a commit\n";
+    return std::nullopt;
+  }
+  return RepoFlags{context.repo.path, identities};
+}
 
 // Loads the working directory; prints the problems and returns nullopt when
 // it does not load. `pending` names a secret file that may be missing.
@@ -185,15 +197,16 @@ void add_standalone_commands(CLI::App& secrets_app, CommandContext& context) {
       [decrypt, &context] { context.exit_code = secrets::run_decrypt(*decrypt, {}); });
 }
 
-void add_repo_flags(CLI::App& command, RepoFlags& flags, bool identities) {
+void add_repo_flags(CLI::App& command, CommandContext& context,
+                    std::vector<std::string>* identities) {
   command
-      .add_option("-C,--repo", flags.path,
+      .add_option("-C,--repo", context.repo.path,
                   "The repository's working directory (these commands edit files there, not a "
                   "commit)")
       ->capture_default_str();
-  if (identities) {
+  if (identities != nullptr) {
     command
-        .add_option("-i,--identity", flags.identities,
+        .add_option("-i,--identity", *identities,
                     "Your identity file, to decrypt (repeatable; default $RECONCILE_IDENTITY, "
                     "else ~/.config/reconcile/identity.txt and ~/.ssh/id_ed25519 if they exist)")
         ->allow_extra_args(false);
@@ -201,38 +214,42 @@ void add_repo_flags(CLI::App& command, RepoFlags& flags, bool identities) {
 }
 
 void add_repo_commands(CLI::App& secrets_app, CommandContext& context) {
-  auto flags = std::make_shared<RepoFlags>();
+  auto identities = std::make_shared<std::vector<std::string>>();
   auto name = std::make_shared<std::string>();
   CLI::App* command = secrets_app.add_subcommand(
       "edit",
       "Decrypt secrets/NAME.age into a 0600 file on a tmpfs, run $VISUAL/$EDITOR on it, "
       "re-encrypt to the recipients the repository declares, and wipe the plaintext (also "
       "when the editor fails or on a signal); a new NAME creates the secret");
-  add_repo_flags(*command, *flags, true);
+  add_repo_flags(*command, context, identities.get());
   command->add_option("name", *name, "The secret: secrets/NAME.age")->required();
-  command->callback(
-      [flags, name, &context] { context.exit_code = run_edit_command(*flags, *name); });
+  command->callback([identities, name, &context] {
+    auto flags = flags_of(context, *identities);
+    context.exit_code = flags ? run_edit_command(*flags, *name) : kExitInvalidInput;
+  });
 
-  auto rekey_flags = std::make_shared<RepoFlags>();
+  auto rekey_identities = std::make_shared<std::vector<std::string>>();
   auto names = std::make_shared<std::vector<std::string>>();
   command = secrets_app.add_subcommand(
       "rekey",
       "Re-encrypt secrets to the recipients currently declared (all of secrets/ by default); "
       "atomic per file; files that do not decrypt are reported and left untouched");
-  add_repo_flags(*command, *rekey_flags, true);
+  add_repo_flags(*command, context, rekey_identities.get());
   command->add_option("names", *names, "Secrets to re-encrypt (default: every secrets/*.age)");
-  command->callback([rekey_flags, names, &context] {
-    context.exit_code = run_rekey_command(*rekey_flags, *names);
+  command->callback([rekey_identities, names, &context] {
+    auto flags = flags_of(context, *rekey_identities);
+    context.exit_code = flags ? run_rekey_command(*flags, *names) : kExitInvalidInput;
   });
 
-  auto recipients_flags = std::make_shared<RepoFlags>();
   auto recipients_name = std::make_shared<std::string>();
   command = secrets_app.add_subcommand(
       "recipients", "Who can read secret NAME: the recipients the repository declares for it");
-  add_repo_flags(*command, *recipients_flags, false);
+  add_repo_flags(*command, context, nullptr);
   command->add_option("name", *recipients_name, "The secret: secrets/NAME.age")->required();
-  command->callback([recipients_flags, recipients_name, &context] {
-    context.exit_code = run_recipients_command(*recipients_flags, *recipients_name);
+  command->callback([recipients_name, &context] {
+    auto flags = flags_of(context, {});
+    context.exit_code =
+        flags ? run_recipients_command(*flags, *recipients_name) : kExitInvalidInput;
   });
 }
 
