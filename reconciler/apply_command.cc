@@ -13,6 +13,7 @@
 #include "reconciler/host_selection.h"
 #include "reconciler/plan_output.h"
 #include "reconciler/repo_loading.h"
+#include "reconciler/secret_loading.h"
 
 namespace reconcile {
 
@@ -24,6 +25,7 @@ struct ApplyOptions {
   bool json = false;
   bool allow_destructive = false;
   bool quiet = false;
+  std::string identity = kDefaultControllerIdentity;
 };
 
 int run_apply(const ApplyOptions& options, const CommandContext& context) {
@@ -38,6 +40,9 @@ int run_apply(const ApplyOptions& options, const CommandContext& context) {
   EngineOptions engine = engine_options(context.connection);
   engine.dry_run = options.dry_run;
   engine.allow_destructive = options.allow_destructive;
+  // Decrypted in memory only, for the hosts selected; see secret_loading.h.
+  secrets::SecretStore secrets = load_secret_store(**source, *hosts, options.identity);
+  engine.secrets = &secrets;
   std::vector<std::string> names;
   for (const auto* host : *hosts)
     names.push_back(host->name);
@@ -68,6 +73,10 @@ void add_apply_command(CLI::App& app, CommandContext& context) {
   app.add_flag("--allow-destructive", options->allow_destructive,
                "Also apply destructive changes (removing users, packages, files; repartitioning)");
   app.add_flag("-q,--quiet", options->quiet, "No progress lines on stderr");
+  app.add_option("--identity", options->identity,
+                 "The controller's age identity file, which decrypts the secrets hosts use "
+                 "(in memory only)")
+      ->capture_default_str();
   app.callback([options, &context, &app] {
     if (!app.get_subcommands().empty()) return;
     context.exit_code = run_apply(*options, context);

@@ -176,7 +176,7 @@ asio::awaitable<void> run_host(const state::Host& host, transport::Transport& tr
       progress.step(host.name, "planning");
       report.facts = std::move(*facts);
       std::vector<std::string> refusals;
-      report.plan = modules::diff_host({host, report.facts, &refusals});
+      report.plan = modules::diff_host({host, report.facts, &refusals, options.secrets});
       if (!refusals.empty()) {
         report.status = HostStatus::kFailed;
         report.error = "refused to plan: " + join(refusals, "; ");
@@ -194,7 +194,7 @@ asio::awaitable<void> run_host(const state::Host& host, transport::Transport& tr
           report.error = "re-probe: " + after.error().message();
         } else {
           std::vector<std::string> after_refusals;
-          report.remaining = modules::diff_host({host, *after, &after_refusals});
+          report.remaining = modules::diff_host({host, *after, &after_refusals, options.secrets});
           finish_apply(report);
         }
       }
