@@ -31,7 +31,7 @@ struct ApplyOptions {
 int run_apply(const ApplyOptions& options, const CommandContext& context) {
   auto loaded_repo = load_valid_repo(context.repo);
   if (!loaded_repo) return kExitInvalidInput;
-  const state::LoadResult& loaded = *loaded_repo;
+  const state::LoadResult& loaded = loaded_repo->loaded;
   auto hosts = select_hosts(loaded.repo, options.hosts);
   if (!hosts) {
     std::cerr << "error: " << hosts.error().message() << "\n";
@@ -41,7 +41,7 @@ int run_apply(const ApplyOptions& options, const CommandContext& context) {
   engine.dry_run = options.dry_run;
   engine.allow_destructive = options.allow_destructive;
   // Decrypted in memory only, for the hosts selected; see secret_loading.h.
-  secrets::SecretStore secrets = load_secret_store(**source, *hosts, options.identity);
+  secrets::SecretStore secrets = load_secret_store(*loaded_repo->source, *hosts, options.identity);
   engine.secrets = &secrets;
   std::vector<std::string> names;
   for (const auto* host : *hosts)
