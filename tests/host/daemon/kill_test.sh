@@ -3,7 +3,8 @@
 # The daemon killed with SIGKILL in the middle of a run: the state store
 # stays consistent (integrity check, the run left "running"), and a new
 # daemon on the same state directory marks that run interrupted and
-# converges every host on its next run.
+# converges every host on its next run. Then SIGTERM in the middle of a run:
+# the hosts in flight finish their steps, the run is recorded, exit 0.
 . "$(dirname "$0")/lib.sh"
 
 prefix=/etc/reconcile-daemon-kill
@@ -34,7 +35,7 @@ check "and its foreign key check" test -z "$(sqlite3 "$STATE/state.db" 'PRAGMA f
 check "status reads it while no daemon runs" \
   test "$(status_json | json_query "d['daemon']['running']")" = False
 
-start_daemon --interval 1h --listen off
+LOG_LEVEL=debug start_daemon --interval 1h --listen off
 wait_for 120 "the restarted daemon converges every host at the new commit" \
   every_host_converged_at "$second"
 check "the killed run is marked interrupted" \
@@ -46,7 +47,26 @@ check "the log says a run was interrupted" grep -q "run(s) were interrupted" "$L
 check "the state store is still consistent" \
   test "$(sqlite3 "$STATE/state.db" 'PRAGMA integrity_check')" = ok
 
-check "the daemon stops cleanly" stop_daemon
+# SIGTERM mid-run: both hosts are in flight (the default --jobs is 32), so both finish.
+for host in "${HOSTS[@]}"; do sed -i 's/content: "file \([0-9]*\)"/content: "term \1"/' "$CLONE/hosts/$host.yaml"; done
+third=$(commit "forty files, again")
+push >/dev/null
+log_lines=$(wc -l <"$LOG")
+"$RECONCILE" trigger --state "$STATE" --quiet
+in_flight() {
+  local host
+  for host in "${HOSTS[@]}"; do
+    tail -n +"$log_lines" "$LOG" | grep -q "^debug: $host: applying" || return 1
+  done
+}
+wait_for 60 "both hosts are applying" in_flight
+check "SIGTERM: the daemon finishes the host steps in flight and exits 0" stop_daemon
+check "the hosts in flight finished their changes" every_host_has "$prefix-40.conf" "term 40"
+check "the run is recorded as finished" \
+  test "$(status_json | json_query "[r['result'] for r in d['runs'] if r['commit'] == '$third'][0]")" = converged
+check "every host is recorded at the new commit" every_host_converged_at "$third"
+check "status says the daemon stopped" \
+  test "$(status_json | json_query "d['daemon']['running']")" = False
 for host in "${HOSTS[@]}"; do
   "$TESTBED" exec --dir "$BED" "$host" sh -c "rm -f $prefix-*.conf" || true
 done

@@ -108,9 +108,10 @@ commit() {
 
 push() { git_in push -q --force origin main 2>&1; }
 
-# start_daemon FLAGS...: `reconcile watch` on the bare repository, in the background.
+# start_daemon FLAGS...: `reconcile watch` on the bare repository, in the
+# background; LOG_LEVEL overrides its log level (info).
 start_daemon() {
-  "$RECONCILE" watch --repo "$BARE" --state "$STATE" --ssh-key "$BED/client_key" \
+  "$RECONCILE" --log-level "${LOG_LEVEL:-info}" watch --repo "$BARE" --state "$STATE" --ssh-key "$BED/client_key" \
     --known-hosts "$BED/known_hosts" --retry-initial 2s --retry-max 10s "$@" >>"$LOG" 2>&1 &
   DAEMON_PID=$!
 }
