@@ -17,6 +17,7 @@
 #include "reconciler/engine.h"
 #include "reconciler/exit_codes.h"
 #include "reconciler/plan_output.h"
+#include "reconciler/secret_loading.h"
 
 namespace reconcile {
 
@@ -99,8 +100,6 @@ ConnectionOptions connection_of(const daemon::ConnectionSettings& settings) {
   options.connect_timeout_seconds = settings.connect_timeout_seconds;
   options.command_timeout_seconds = settings.command_timeout_seconds;
   options.jobs = settings.jobs;
-  // settings.identities (--identity) are kept for secret delivery, which
-  // the engine does not take options for yet.
   return options;
 }
 
@@ -110,6 +109,16 @@ void run_with_engine(const daemon::RunInput& input) {
   EngineOptions engine = engine_options(connection);
   engine.dry_run = settings.dry_run;
   engine.allow_destructive = settings.allow_destructive;
+  // Decrypted in memory for this run's hosts only, from the accepted
+  // commit's tree, and dropped when the run ends (secret_loading.h). The
+  // identity is read again at every run, so a replaced key needs no reload.
+  const auto& identities = settings.connection.identities;
+  secrets::SecretStore secrets;
+  if (input.source != nullptr) {
+    secrets = load_secret_store(*input.source, input.hosts,
+                                identities.empty() ? kDefaultControllerIdentity : identities[0]);
+  }
+  engine.secrets = &secrets;
   TransportFactory factory = make_transport_factory(connection);
   LogProgress progress;
   asio::io_context io;
@@ -267,7 +276,8 @@ void add_watch_command(CLI::App& app, CommandContext& context) {
                       "Bearer token for POST /api/v1/reconcile; no file: disabled");
   command
       ->add_option("--identity", values.connection.identities,
-                   "age identity file for secrets (repeatable)")
+                   "The controller's age identity file, which decrypts the secrets hosts use "
+                   "(in memory only; default /var/lib/reconcile/identity.txt)")
       ->allow_extra_args(false);
   command
       ->add_option("--retry-initial", options->retry_initial,

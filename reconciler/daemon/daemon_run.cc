@@ -226,6 +226,7 @@ void Daemon::run_selected(const RunRequest& request, const std::vector<const sta
   Tally tally;
   RunInput input;
   input.hosts = hosts;
+  input.source = m_desired->source.get();
   input.settings = &m_settings;
   input.stop_requested = [this] { return m_inbox.stop_requested(); };
   input.on_host_done = [&](const HostOutcome& outcome) {

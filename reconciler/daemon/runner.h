@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "desired-state/model.h"
+#include "desired-state/source.h"
 #include "reconciler/daemon/outcome.h"
 #include "reconciler/daemon/settings.h"
 
@@ -17,6 +18,9 @@ namespace reconcile::daemon {
 
 struct RunInput {
   std::vector<const state::Host*> hosts;
+  // The accepted commit's tree the hosts come from: what the runner reads
+  // besides the loaded model (the secrets' ciphertext).
+  const state::RepoSource* source = nullptr;
   const DaemonSettings* settings = nullptr;
   // Polled before each host starts: true means start no more hosts (hosts in
   // flight finish their steps).

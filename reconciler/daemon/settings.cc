@@ -179,6 +179,9 @@ Status validate_settings(const DaemonSettings& settings) {
     return invalid_argument("--listen: expected ADDRESS:PORT (such as 127.0.0.1:9180) or off");
   }
   if (settings.state_dir.empty()) return invalid_argument("--state: must not be empty");
+  if (settings.connection.identities.size() > 1) {
+    return invalid_argument("--identity: one file, the controller's age identity");
+  }
   return ok();
 }
 

@@ -20,9 +20,11 @@ namespace reconcile::daemon {
 
 // How hosts are reached: the same flags as `reconcile` itself.
 struct ConnectionSettings {
-  std::vector<std::string> ssh_keys;    // --ssh-key (also the deploy keys for fetching)
-  std::string known_hosts;              // --known-hosts (hosts, and an SSH git server)
-  std::vector<std::string> identities;  // --identity: age identities for secrets
+  std::vector<std::string> ssh_keys;  // --ssh-key (also the deploy keys for fetching)
+  std::string known_hosts;            // --known-hosts (hosts, and an SSH git server)
+  // --identity: the controller's age identity for secrets (at most one;
+  // none: reconcile's default, /var/lib/reconcile/identity.txt).
+  std::vector<std::string> identities;
   bool accept_new_host_keys = false;
   bool no_agent = false;
   int connect_timeout_seconds = 15;

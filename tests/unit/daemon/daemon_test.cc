@@ -24,10 +24,13 @@ struct FakeRunner {
   std::map<std::string, HostState> states;
   std::map<std::string, int> changes;
   std::vector<std::vector<std::string>> runs;  // host names per call
+  std::vector<std::string> hosts_yaml;         // web1's file as the runner's source reads it
 
   HostRunner runner() {
     return [this](const RunInput& input) {
       runs.emplace_back();
+      auto text = input.source ? input.source->read("hosts/web1.yaml") : Result<std::string>("");
+      hosts_yaml.push_back(text ? *text : "error: " + text.error().message());
       for (const auto* host : input.hosts) {
         if (input.stop_requested()) break;
         runs.back().push_back(host->name);
@@ -91,6 +94,8 @@ TEST_CASE("a new commit is fetched into the mirror and applied to every host") {
   CHECK(daemon->desired_commit() == commit);
   REQUIRE(f.fake.runs.size() == 1);
   CHECK(f.fake.runs[0] == std::vector<std::string>{"web1", "web2"});
+  // The runner reads from the accepted commit's tree (the secrets' ciphertext).
+  CHECK(f.fake.hosts_yaml == std::vector<std::string>{"address: 10.0.0.1\n"});
   auto runs = MUST(daemon->store().runs(5));
   REQUIRE(runs.size() == 1);
   CHECK(runs[0].result == "converged");
@@ -280,8 +285,8 @@ TEST_CASE("serve: SIGHUP's reload re-reads the signers and re-checks a refused t
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     return condition();
   };
-  StateStore reader = must(StateStore::open(f.state / "state/state.db",
-                                            StateStore::Mode::kReadOnly, system_clock()));
+  StateStore reader = must(
+      StateStore::open(f.state / "state/state.db", StateStore::Mode::kReadOnly, system_clock()));
   auto result_of_last_run = [&] {
     auto runs = reader.runs(1);
     return runs && !runs->empty() ? (*runs)[0].result : std::string();

@@ -45,6 +45,9 @@ TEST_CASE("validation names the setting at fault") {
   settings.allowed_signers = "/etc/reconcile/allowed_signers";
   settings.retry = {seconds(100), seconds(10)};
   CHECK(validate_settings(settings).error().message().find("--retry-initial") != std::string::npos);
+  settings.retry = {seconds(10), seconds(100)};
+  settings.connection.identities = {"/var/lib/reconcile/identity.txt", "/root/other.txt"};
+  CHECK(validate_settings(settings).error().message().find("--identity") != std::string::npos);
 }
 
 TEST_CASE("the config file sets settings by their flag names") {
