@@ -163,6 +163,10 @@ Result<daemon::DaemonSettings> load_settings(const WatchOptions& options) {
   return settings;
 }
 
+const std::set<std::string> kConnectionFlags = {
+    "ssh-key", "known-hosts", "accept-new-host-keys", "no-agent", "connect-timeout",
+    "timeout", "jobs"};
+
 // `connection` holds the shared connection flags, which may come before or
 // after `watch` on the command line (CommandContext).
 Status finish_flags(WatchOptions& options, const ConnectionOptions& flags,
@@ -210,6 +214,13 @@ Status finish_flags(WatchOptions& options, const ConnectionOptions& flags,
     bool on_parent = command.get_parent() != nullptr &&
                      command.get_parent()->get_option_no_throw(flag) != nullptr &&
                      command.get_parent()->count(flag) > 0;
+    // Only the shared connection flags land in the same place before and
+    // after `watch`; the top-level --dry-run, --identity, ... belong to
+    // plain `reconcile`, and ignoring one (a real apply instead of a dry
+    // run) would be worse than refusing it.
+    if (on_parent && kConnectionFlags.count(name) == 0) {
+      return invalid_argument(flag + ": give it after `watch` (reconcile watch " + flag + " ...)");
+    }
     if (command.count(flag) > 0 || on_parent) options.given.insert(name);
   }
   return ok();
