@@ -16,6 +16,7 @@
 #include "reconciler/repo_loading.h"
 #include "reconciler/rollout.h"
 #include "reconciler/rollout_output.h"
+#include "reconciler/secret_loading.h"
 
 namespace reconcile {
 
@@ -28,12 +29,13 @@ struct ApplyOptions {
   bool allow_destructive = false;
   bool quiet = false;
   RolloutFlags rollout;
+  std::string identity = kDefaultControllerIdentity;
 };
 
 int run_apply(const ApplyOptions& options, const CommandContext& context) {
   auto loaded_repo = load_valid_repo(context.repo);
   if (!loaded_repo) return kExitInvalidInput;
-  const state::LoadResult& loaded = *loaded_repo;
+  const state::LoadResult& loaded = loaded_repo->loaded;
   auto hosts = select_hosts(loaded.repo, options.hosts);
   if (!hosts) {
     std::cerr << "error: " << hosts.error().message() << "\n";
@@ -48,6 +50,9 @@ int run_apply(const ApplyOptions& options, const CommandContext& context) {
   EngineOptions engine = engine_options(context.connection);
   engine.dry_run = options.dry_run;
   engine.allow_destructive = options.allow_destructive;
+  // Decrypted in memory only, for the hosts selected; see secret_loading.h.
+  secrets::SecretStore secrets = load_secret_store(*loaded_repo->source, *hosts, options.identity);
+  engine.secrets = &secrets;
   std::vector<std::string> names;
   for (const auto* host : *hosts)
     names.push_back(host->name);
@@ -107,6 +112,10 @@ void add_apply_command(CLI::App& app, CommandContext& context) {
                "Also apply destructive changes (removing users, packages, files; repartitioning)");
   app.add_flag("-q,--quiet", options->quiet, "No progress lines on stderr");
   add_rollout_options(app, options->rollout);
+  app.add_option("--identity", options->identity,
+                 "The controller's age identity file, which decrypts the secrets hosts use "
+                 "(in memory only)")
+      ->capture_default_str();
   app.callback([options, &context, &app] {
     if (!app.get_subcommands().empty()) return;
     context.exit_code = run_apply(*options, context);

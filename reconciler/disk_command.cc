@@ -58,7 +58,7 @@ Result<disk::DiskFacts> probe_disks(const state::Host& host, const DiskPlanOptio
 int run_disk_plan(const DiskPlanOptions& options, const CommandContext& context) {
   auto loaded_repo = load_valid_repo(context.repo);
   if (!loaded_repo) return kExitInvalidInput;
-  const state::LoadResult& loaded = *loaded_repo;
+  const state::LoadResult& loaded = loaded_repo->loaded;
   auto layout = loaded.repo.disk_layouts.find(options.layout);
   if (layout == loaded.repo.disk_layouts.end()) {
     std::cerr << "error: no disk layout '" << options.layout << "' (disk-layouts/" << options.layout

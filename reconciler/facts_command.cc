@@ -55,7 +55,7 @@ void print_text(const HostReport& report) {
 int run_facts(const FactsOptions& options, const CommandContext& context) {
   auto loaded_repo = load_valid_repo(context.repo);
   if (!loaded_repo) return kExitInvalidInput;
-  const state::LoadResult& loaded = *loaded_repo;
+  const state::LoadResult& loaded = loaded_repo->loaded;
   auto hosts = select_hosts(loaded.repo, options.hosts);
   if (!hosts) {
     std::cerr << "error: " << hosts.error().message() << "\n";

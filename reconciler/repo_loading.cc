@@ -15,7 +15,7 @@ std::string diagnostic_prefix(const RepoOptions& options) {
   return prefix;
 }
 
-std::optional<state::LoadResult> load_valid_repo(const RepoOptions& options) {
+std::optional<LoadedRepo> load_valid_repo(const RepoOptions& options) {
   auto source = open_repo(options);
   if (!source) {
     std::cerr << "error: " << source.error().message() << "\n";
@@ -28,7 +28,7 @@ std::optional<state::LoadResult> load_valid_repo(const RepoOptions& options) {
               << "; nothing was done\n";
     return std::nullopt;
   }
-  return loaded;
+  return LoadedRepo{std::move(*source), std::move(loaded)};
 }
 
 void print_diagnostics(const Diagnostics& diagnostics, const std::string& prefix) {

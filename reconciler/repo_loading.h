@@ -23,7 +23,11 @@ std::string diagnostic_prefix(const RepoOptions& options);
 // Opens and loads the repository for a command that must not act on an
 // invalid one. On any problem prints it to stderr (every diagnostic with
 // file:line:col, then a count) and returns nullopt: the command exits 1.
-std::optional<state::LoadResult> load_valid_repo(const RepoOptions& options);
+struct LoadedRepo {
+  std::unique_ptr<state::RepoSource> source;  // for what is read later (secrets)
+  state::LoadResult loaded;
+};
+std::optional<LoadedRepo> load_valid_repo(const RepoOptions& options);
 
 // Prints "path:line:col: error: message" lines to stderr.
 void print_diagnostics(const Diagnostics& diagnostics, const std::string& prefix);
