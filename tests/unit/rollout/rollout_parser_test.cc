@@ -25,13 +25,13 @@ const std::vector<BadCase> kBad = {
     {"rollout not a map", "rollout: 5\n", "", "reconcile.yaml:1:10", "expected a map"},
     {"unknown rollout key", "rollout:\n  batches: 2\n", "", "reconcile.yaml:2:3",
      "did you mean 'batch'"},
-    {"unknown canary host", "rollout:\n  canary: [h1, h7]\n", "", "reconcile.yaml:2:15",
+    {"unknown canary host", "rollout:\n  canary: [h1, h7]\n", "", "reconcile.yaml:2:16",
      "no host 'h7'"},
-    {"near-miss canary host", "rollout:\n  canary: [hh1]\n", "", "reconcile.yaml:2:11",
+    {"near-miss canary host", "rollout:\n  canary: [hh1]\n", "", "reconcile.yaml:2:12",
      "did you mean 'h1'"},
-    {"unknown canary role", "rollout:\n  canary: [role:web]\n", "", "reconcile.yaml:2:11",
+    {"unknown canary role", "rollout:\n  canary: [role:web]\n", "", "reconcile.yaml:2:12",
      "no role 'web'"},
-    {"bad canary syntax", "rollout:\n  canary: [\"a b\"]\n", "", "reconcile.yaml:2:11",
+    {"bad canary syntax", "rollout:\n  canary: [\"a b\"]\n", "", "reconcile.yaml:2:12",
      "expected a host name or role:NAME"},
     {"canary not a list", "rollout:\n  canary: h1\n", "", "reconcile.yaml:2:11", "expected a list"},
     {"batch zero", "rollout:\n  batch: 0\n", "", "reconcile.yaml:2:10", "got '0'"},
@@ -54,7 +54,7 @@ const std::vector<BadCase> kBad = {
     {"empty check", "", "health:\n  - {}\n", "hosts/h1.yaml:3:5",
      "expected a check (command, http or tcp) or settings"},
     {"unknown check key", "", "health:\n  - { tcp: 80, retry: 2 }\n", "hosts/h1.yaml:3:16",
-     "did you mean 'retries'"},
+     "expected one of: command, expect, http, interval, retries, tcp, timeout"},
     {"empty command", "", "health:\n  - { command: \" \" }\n", "hosts/h1.yaml:3:16",
      "expected a shell command"},
     {"ftp url", "", "health:\n  - { http: \"ftp://x/\" }\n", "hosts/h1.yaml:3:13",
@@ -66,7 +66,7 @@ const std::vector<BadCase> kBad = {
     {"url bad port", "", "health:\n  - { http: \"http://127.0.0.1:99999/\" }\n",
      "hosts/h1.yaml:3:13", "expected an http://"},
     {"expect out of range", "", "health:\n  - { http: \"http://127.0.0.1/\", expect: 700 }\n",
-     "hosts/h1.yaml:3:44", "from 100 to 599"},
+     "hosts/h1.yaml:3:42", "from 100 to 599"},
     {"expect without http", "", "health:\n  - { tcp: 80, expect: 200 }\n", "hosts/h1.yaml:3:24",
      "expect belongs to an http check"},
     {"tcp port zero", "", "health:\n  - { tcp: 0 }\n", "hosts/h1.yaml:3:12", "expected a port"},
@@ -119,7 +119,7 @@ TEST_CASE("a full rollout policy") {
   REQUIRE(policy.canary.size() == 2);
   CHECK(policy.canary[0].host == "h1");
   CHECK(policy.canary[1].role == "web");
-  CHECK(policy.canary[1].location.to_string() == "reconcile.yaml:2:15");
+  CHECK(policy.canary[1].location.to_string() == "reconcile.yaml:2:16");
   REQUIRE(policy.batch.has_value());
   CHECK(policy.batch->percent);
   CHECK(policy.batch->value == 20);
