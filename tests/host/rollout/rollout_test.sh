@@ -17,8 +17,10 @@ mapfile -t hosts < <(host_names)
 
 # A web server on each host for the http and tcp checks, serving /srv/www.
 for h in "${hosts[@]}"; do
+  # Only the server goes to the background, with every descriptor away from
+  # the SSH channel: ssh returns when nothing holds the channel open.
   on "$h" 'mkdir -p /srv/www && echo ok > /srv/www/ok.txt &&
-    setsid python3 -m http.server 8080 --bind 127.0.0.1 --directory /srv/www </dev/null >/dev/null 2>&1 &'
+    { setsid python3 -m http.server 8080 --bind 127.0.0.1 --directory /srv/www </dev/null >/dev/null 2>&1 & }'
 done
 
 cat >"$REPO/reconcile.yaml" <<YAML
