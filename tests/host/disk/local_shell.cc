@@ -5,7 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -86,7 +88,15 @@ Status apply_local(const DiskPlan& plan, bool allow_destructive,
       if (secret == secrets.end()) return not_found("no secret '" + *step.secret_input + "'");
       input = secret->second;
     }
+    // RECONCILE_DISK_TRACE: each step's description and duration on stderr,
+    // for following a slow run (the VM test's guest is emulated).
+    auto start = std::chrono::steady_clock::now();
     ShellResult result = TRY(run_local_shell(step.script, input));
+    if (std::getenv("RECONCILE_DISK_TRACE") != nullptr) {
+      std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+      std::fprintf(stderr, "step (%.1f s, exit %d): %s\n", took.count(), result.exit_code,
+                   step.description.c_str());
+    }
     if (result.exit_code != 0) {
       return internal_error("step '" + step.description + "' failed (" +
                             std::to_string(result.exit_code) + "): " + result.err);
