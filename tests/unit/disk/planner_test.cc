@@ -346,6 +346,15 @@ TEST_CASE("LUKS reads its key from stdin into a tmpfs file, never the disk") {
   CHECK(contains(format_plan(plan), "reads the secret 'disk-key'"));
 }
 
+TEST_CASE("an open LUKS container whose filesystem is mounted needs nothing") {
+  // The probe of a loop device the encrypted example was applied to (in the
+  // host_disk_vm guest). The filesystem inside the container was once placed
+  // through a temporary copy of the layout, and planning read freed memory.
+  DiskTarget target{{"/dev/loop0"}, "/mnt"};
+  DiskPlan plan = must_plan(example("encrypted"), target, canned("probe-encrypted-open.txt"));
+  CHECK_MESSAGE(plan.empty(), format_plan(plan));
+}
+
 TEST_CASE("btrfs subvolumes are created with the filesystem and mounted by subvol") {
   DiskTarget target{{"/dev/sdc"}, "/mnt"};
   DiskPlan plan = must_plan(example("btrfs"), target, blank_disks({"/dev/sdc"}, 20ull << 30));
