@@ -70,6 +70,9 @@ Result<DiskFacts> probe_local(const DiskTarget& target) {
   if (probe.exit_code != 0) {
     return internal_error("probe failed (" + std::to_string(probe.exit_code) + "): " + probe.err);
   }
+  if (std::getenv("RECONCILE_DISK_TRACE") != nullptr) {
+    std::fprintf(stderr, "probe output:\n%s\nend of probe output\n", probe.out.c_str());
+  }
   return parse_disk_facts(probe.out);
 }
 
