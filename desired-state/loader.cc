@@ -135,6 +135,15 @@ LoadResult load_repo(const RepoSource& source) {
     layout_names.insert(file.name);
     if (!file.tree) continue;
     if (auto layout = disk::parse_disk_layout(*file.tree, file.name, diagnostics)) {
+      // A LUKS key is a secret of the repository, read when the layout is
+      // applied: a missing one is an error now, not halfway through a disk.
+      for (const disk::Luks* luks : disk::luks_containers(*layout)) {
+        std::string path = disk::luks_key_source(luks->key);
+        if (!source.is_file(path)) {
+          diagnostics.error(luks->location, "luks key '" + luks->key + "': '" + path +
+                                                "' does not exist in the repository");
+        }
+      }
       repo.disk_layouts.emplace(file.name, std::move(*layout));
     }
   }
@@ -165,8 +174,7 @@ LoadResult load_repo(const RepoSource& source) {
     auto layout = repo.disk_layouts.find(host.disk->layout);
     if (layout == repo.disk_layouts.end()) continue;  // reported: missing or invalid layout
     host.disk->model = layout->second;
-    if (!host.disk->devices.empty() &&
-        host.disk->devices.size() != layout->second.device_count()) {
+    if (!host.disk->devices.empty() && host.disk->devices.size() != layout->second.device_count()) {
       diagnostics.error({host.file}, "disk: layout '" + host.disk->layout + "' needs " +
                                          std::to_string(layout->second.device_count()) +
                                          " device(s), the host names " +

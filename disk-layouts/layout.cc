@@ -148,4 +148,19 @@ std::optional<DiskLayout> parse_disk_layout(const YamlNode& root, const std::str
   return layout;
 }
 
+std::vector<const Luks*> luks_containers(const DiskLayout& layout) {
+  std::vector<const Luks*> containers;
+  auto add = [&](const Content& content) {
+    if (content.luks) containers.push_back(&*content.luks);
+  };
+  for (const auto& partition : layout.partitions)
+    add(partition.content);
+  for (const auto& group : layout.volume_groups)
+    for (const auto& volume : group.logical_volumes)
+      add(volume.content);
+  for (const auto& array : layout.raid_arrays)
+    add(array.content);
+  return containers;
+}
+
 }  // namespace reconcile::disk

@@ -109,6 +109,14 @@ struct DiskLayout {
   size_t device_count() const { return raid_arrays.empty() ? 1 : 2; }
 };
 
+// The LUKS containers of a layout (partitions, logical volumes and arrays),
+// each with its key: the name of a secret in the repository's secrets/.
+std::vector<const Luks*> luks_containers(const DiskLayout& layout);
+// Where the secret holding a LUKS key lives in the repository.
+inline std::string luks_key_source(const std::string& key) {
+  return "secrets/" + key + ".age";
+}
+
 // Parses and validates disk-layouts/<name>.yaml. Problems are added to
 // `diagnostics` with file:line:col (unknown keys with a did-you-mean, bad
 // sizes, two `rest`, unknown types, an ESP that is not vfat, dangling volume

@@ -6,6 +6,7 @@
 #include "disk-layouts/planner.h"
 #include "modules/module.h"
 #include "reconciler/base/strings.h"
+#include "secrets/store.h"
 
 namespace reconcile::modules {
 
@@ -47,11 +48,19 @@ void diff_disk(const DiffContext& context, std::vector<Change>& changes) {
     if (i > 0) change.requires_keys.push_back("disk:" + std::to_string(i - 1));
     change.script = step.script;
     if (step.secret_input) {
-      // LUKS keys come from the secrets store; until it delivers them the
-      // step cannot run, and says so instead of running without its key.
+      // The LUKS key, decrypted by the controller, goes to the script on
+      // stdin (it keeps it in a private tmpfs file, never on the disk).
       change.sensitive = true;
-      change.script = "echo 'disk step needs the key of secret " + *step.secret_input +
-                      ", which this run has not decrypted' >&2\nexit 1\n";
+      const std::string source = disk::luks_key_source(*step.secret_input);
+      const secrets::SecretStore::Entry* entry =
+          context.secrets != nullptr ? context.secrets->find(source) : nullptr;
+      if (entry == nullptr || !entry->plaintext) {
+        std::string why = entry == nullptr ? "it was not decrypted in this run" : entry->error;
+        context.refuse("disk layout '" + assignment->layout + "': the LUKS key '" +
+                       *step.secret_input + "' (" + source + ") cannot be read: " + why);
+        return;
+      }
+      change.secret_input = entry->plaintext;
     }
     changes.push_back(std::move(change));
   }

@@ -8,9 +8,16 @@ std::map<std::string, std::vector<std::string>> secret_sources(
     const std::vector<const state::Host*>& hosts) {
   std::map<std::string, std::vector<std::string>> sources;
   for (const auto* host : hosts) {
-    for (const auto& secret : host->secrets) {
-      auto& users = sources[secret.source];
+    auto use = [&](const std::string& source) {
+      auto& users = sources[source];
       if (users.empty() || users.back() != host->name) users.push_back(host->name);
+    };
+    for (const auto& secret : host->secrets)
+      use(secret.source);
+    // The keys of LUKS containers in the host's disk layout.
+    if (host->disk && host->disk->model) {
+      for (const disk::Luks* luks : disk::luks_containers(*host->disk->model))
+        use(disk::luks_key_source(luks->key));
     }
   }
   return sources;
@@ -27,6 +34,10 @@ secrets::RecipientPolicy recipient_policy(const state::Repo& repo) {
     use.age_recipient = host.age_recipient;
     for (const auto& secret : host.secrets) {
       if (auto name = secrets::secret_name_of_source(secret.source)) use.secrets.insert(*name);
+    }
+    if (host.disk && host.disk->model) {
+      for (const disk::Luks* luks : disk::luks_containers(*host.disk->model))
+        use.secrets.insert(luks->key);
     }
     policy.hosts.push_back(std::move(use));
   }
