@@ -15,22 +15,36 @@ namespace reconcile::modules {
 
 namespace {
 
+// Forks are the probe's cost on the host (each one an exec of a binary), so
+// the function spends few: the primary group is the first one `id -Gn`
+// lists, the home directory comes from the passwd entry by parameter
+// expansion, and one `stat` covers .ssh and authorized_keys.
 const char* kProbeFunction = R"SH(probe_user() {
-  u=$1
+  u=$1 password_mode=$2 password_secret=$3
   if entry=$(getent passwd "$u"); then
     printf 'user %s passwd %s\n' "$u" "$entry"
-    printf 'user %s primary %s\n' "$u" "$(id -gn "$u")"
-    printf 'user %s groups %s\n' "$u" "$(id -Gn "$u")"
-    home=$(printf '%s\n' "$entry" | cut -d: -f6)
+    groups=$(id -Gn "$u" || true)
+    printf 'user %s primary %s\n' "$u" "${groups%% *}"
+    printf 'user %s groups %s\n' "$u" "$groups"
+    home=${entry#*:*:*:*:*:}
+    home=${home%%:*}
     if [ -d "$home" ]; then printf 'user %s home_exists\n' "$u"; fi
-    if [ -d "$home/.ssh" ]; then printf 'user %s sshdir %s\n' "$u" "$(stat -c '%U:%G %a' "$home/.ssh")"; fi
-    if [ -f "$home/.ssh/authorized_keys" ]; then
-      printf 'user %s keys %s %s\n' "$u" "$(sha256sum < "$home/.ssh/authorized_keys" | cut -d' ' -f1)" "$(stat -c '%U:%G %a' "$home/.ssh/authorized_keys")"
+    keys=$home/.ssh/authorized_keys
+    if [ -d "$home/.ssh" ] && [ -f "$keys" ]; then
+      set -- $(stat -c '%U:%G %a' "$home/.ssh" "$keys" || true)
+      digest=$(sha256sum < "$keys" || true)
+      printf 'user %s sshdir %s %s\n' "$u" "${1-}" "${2-}"
+      printf 'user %s keys %s %s %s\n' "$u" "${digest%% *}" "${3-}" "${4-}"
+    elif [ -d "$home/.ssh" ]; then
+      printf 'user %s sshdir %s\n' "$u" "$(stat -c '%U:%G %a' "$home/.ssh")"
+    elif [ -f "$keys" ]; then
+      digest=$(sha256sum < "$keys" || true)
+      printf 'user %s keys %s %s\n' "$u" "${digest%% *}" "$(stat -c '%U:%G %a' "$keys")"
     fi
-    if [ "$2" = digest ]; then
+    if [ "$password_mode" = digest ]; then
       printf 'user %s shadow %s\n' "$u" "$(getent shadow "$u" | cut -d: -f2 | tr -d '\n' | sha256sum | cut -d' ' -f1)"
-    elif [ "$2" = secret ]; then
-      if [ -r "/run/secrets/$3" ] && [ "$(getent shadow "$u" | cut -d: -f2)" = "$(tr -d '\n' < "/run/secrets/$3")" ]; then
+    elif [ "$password_mode" = secret ]; then
+      if [ -r "/run/secrets/$password_secret" ] && [ "$(getent shadow "$u" | cut -d: -f2)" = "$(tr -d '\n' < "/run/secrets/$password_secret")" ]; then
         printf 'user %s pwsecret match\n' "$u"
       else
         printf 'user %s pwsecret differ\n' "$u"

@@ -7,10 +7,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "modules/module.h"
 #include "modules/scripts.h"
+#include "modules/text.h"
 #include "tests/unit/modules/module_test_util.h"
 
 using namespace reconcile;
@@ -92,4 +95,68 @@ TEST_CASE("the whole probe runs on this machine's /bin/sh and parses") {
   REQUIRE(facts->users.at("root").has_value());
   CHECK(facts->users.at("root")->uid == 0);
   CHECK_FALSE(facts->users.at("nosuchuser-reconcile").has_value());
+}
+
+TEST_CASE("the whole probe reports file digests, live sysctl values and primary groups") {
+  state::Host host = testing::host_from_yaml(
+      "files:\n  /etc/hostname: { content: x }\nusers:\n  root: {}\n"
+      "sysctl:\n  kernel.ostype: Linux\n");
+  auto fragments = probe_fragments(host);
+  std::string nonce = make_nonce();
+  std::string output = run_sh(script_preamble() + compose_probe(fragments, nonce));
+  auto sections = split_probe(output, nonce, fragments);
+  REQUIRE(sections.has_value());
+  auto facts = parse_facts(*sections, host);
+  REQUIRE(facts.has_value());
+  std::ifstream hostname("/etc/hostname", std::ios::binary);
+  std::string content((std::istreambuf_iterator<char>(hostname)), std::istreambuf_iterator<char>());
+  CHECK(facts->files[0].sha256 == sha256_hex(content));
+  CHECK(facts->sysctl.live.at("kernel.ostype") == "Linux");
+  REQUIRE(facts->users.at("root").has_value());
+  CHECK(facts->users.at("root")->primary_group == "root");
+  CHECK(facts->users.at("root")->home == "/root");
+}
+
+TEST_CASE("the users probe takes home, groups, .ssh and keys from the host's own tools") {
+  // getent and id are stand-ins on PATH (the host's accounts are not this
+  // machine's); stat and sha256sum are the real ones, on a real home.
+  char dir_template[] = "/tmp/reconcile-users-probe-XXXXXX";
+  REQUIRE(mkdtemp(dir_template) != nullptr);
+  std::string dir = dir_template;
+  std::string home = dir + "/home/alice, jr";  // a comma and a space survive
+  REQUIRE(std::system(("mkdir -p '" + dir + "/bin' '" + home + "/.ssh' && chmod 700 '" + home +
+                       "/.ssh' && printf 'k1\\nk2\\n' > '" + home +
+                       "/.ssh/authorized_keys' && chmod 640 '" + home +
+                       "/.ssh/authorized_keys' && ln -s /usr/bin/stat /usr/bin/sha256sum '" + dir +
+                       "/bin/'")
+                          .c_str()) == 0);
+  std::ofstream(dir + "/bin/getent")
+      << "#!/bin/sh\n[ \"$1 $2\" = 'passwd alice' ] || exit 2\n"
+      << "echo 'alice:x:3101:3001:Alice A:" << home << ":/bin/bash'\n";
+  std::ofstream(dir + "/bin/id") << "#!/bin/sh\necho 'ops dev web'\n";
+  REQUIRE(std::system(("chmod +x '" + dir + "/bin/getent' '" + dir + "/bin/id'").c_str()) == 0);
+
+  state::Host host = testing::host_from_yaml("users:\n  alice: {}\n  bob: {}\n");
+  auto fragments = probe_users(host);
+  std::string nonce = make_nonce();
+  std::string output = run_sh("PATH='" + dir + "/bin'\n" + compose_probe(fragments, nonce));
+  std::filesystem::remove_all(dir);
+  auto sections = split_probe(output, nonce, fragments);
+  REQUIRE(sections.has_value());
+  HostFacts facts;
+  REQUIRE(parse_users(*sections, host, facts).has_value());
+  REQUIRE(facts.users.at("alice").has_value());
+  const UserFacts& alice = *facts.users.at("alice");
+  CHECK(alice.uid == 3101);
+  CHECK(alice.comment == "Alice A");
+  CHECK(alice.home == home);
+  CHECK(alice.shell == "/bin/bash");
+  CHECK(alice.home_exists);
+  CHECK(alice.primary_group == "ops");
+  CHECK(alice.groups == std::set<std::string>{"dev", "web"});
+  CHECK(alice.ssh_dir_mode == "700");
+  CHECK(alice.keys_mode == "640");
+  CHECK(alice.keys_digest == sha256_hex("k1\nk2\n"));
+  CHECK_FALSE(alice.keys_owner.empty());
+  CHECK_FALSE(facts.users.at("bob").has_value());
 }
