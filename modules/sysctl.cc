@@ -40,11 +40,11 @@ std::vector<ProbeFragment> probe_sysctl(const state::Host& host) {
   size_t index = 0;
   for (const auto& [key, value] : host.sysctl) {
     std::string path = shell_quote(proc_path(key));
-    // The shell's own `read` joins the lines: no exec per key.
-    script += "if [ -r " + path +
-              " ]; then value=''; while IFS= read -r line || [ -n \"$line\" ]; " +
-              "do value=\"$value $line\"; line=''; done < " + path + "; printf 'live " +
-              std::to_string(index) + " %s\\n' \"$value\"; else echo 'missing " +
+    // Not the shell's `read`: it reads a byte at a time, and a /proc/sys
+    // integer read from an offset other than 0 is at its end ("8192" reads
+    // as "8").
+    script += "if [ -r " + path + " ]; then printf 'live " + std::to_string(index) +
+              " %s\\n' \"$(tr '\\t\\n' '  ' < " + path + ")\"; else echo 'missing " +
               std::to_string(index) + "'; fi\n";
     ++index;
   }

@@ -100,7 +100,7 @@ TEST_CASE("the whole probe runs on this machine's /bin/sh and parses") {
 TEST_CASE("the whole probe reports file digests, live sysctl values and primary groups") {
   state::Host host = testing::host_from_yaml(
       "files:\n  /etc/hostname: { content: x }\nusers:\n  root: {}\n"
-      "sysctl:\n  kernel.ostype: Linux\n");
+      "sysctl:\n  kernel.ostype: Linux\n  kernel.pid_max: 1\n");
   auto fragments = probe_fragments(host);
   std::string nonce = make_nonce();
   std::string output = run_sh(script_preamble() + compose_probe(fragments, nonce));
@@ -112,6 +112,12 @@ TEST_CASE("the whole probe reports file digests, live sysctl values and primary 
   std::string content((std::istreambuf_iterator<char>(hostname)), std::istreambuf_iterator<char>());
   CHECK(facts->files[0].sha256 == sha256_hex(content));
   CHECK(facts->sysctl.live.at("kernel.ostype") == "Linux");
+  // An integer, read whole (a byte-wise read would give its first digit).
+  std::ifstream pid_max_file("/proc/sys/kernel/pid_max");
+  std::string pid_max;
+  pid_max_file >> pid_max;
+  REQUIRE(pid_max.size() > 1);
+  CHECK(facts->sysctl.live.at("kernel.pid_max") == pid_max);
   REQUIRE(facts->users.at("root").has_value());
   CHECK(facts->users.at("root")->primary_group == "root");
   CHECK(facts->users.at("root")->home == "/root");
