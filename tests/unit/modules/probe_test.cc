@@ -166,3 +166,71 @@ TEST_CASE("the users probe takes home, groups, .ssh and keys from the host's own
   CHECK_FALSE(alice.keys_owner.empty());
   CHECK_FALSE(facts.users.at("bob").has_value());
 }
+
+namespace {
+
+// A temporary directory with the files the files-probe tests look at.
+struct OddFiles {
+  std::string dir;
+  state::Host host;
+  OddFiles() {
+    char dir_template[] = "/tmp/reconcile-files-probe-XXXXXX";
+    REQUIRE(mkdtemp(dir_template) != nullptr);
+    dir = dir_template;
+    std::ofstream(dir + "/plain") << "plain\n";
+    std::ofstream(dir + "/empty");
+    std::ofstream(dir + "/back\\slash it's $(x)") << "odd\n";
+    std::filesystem::create_directory(dir + "/sub");
+    std::filesystem::create_symlink(dir + "/nowhere", dir + "/dangling");
+    std::string yaml = "files:\n";
+    for (const char* name :
+         {"plain", "missing", "empty", "back\\\\slash it's $(x)", "sub", "dangling"}) {
+      yaml += "  \"" + dir + "/" + name + "\": { content: x }\n";
+    }
+    host = testing::host_from_yaml(yaml);
+  }
+  ~OddFiles() { std::filesystem::remove_all(dir); }
+
+  // Probes with `prefix` before the fragment and checks every fact.
+  void check(const std::string& prefix) {
+    auto fragments = probe_files(host);
+    std::string nonce = make_nonce();
+    std::string output = run_sh(prefix + compose_probe(fragments, nonce));
+    auto sections = split_probe(output, nonce, fragments);
+    REQUIRE(sections.has_value());
+    HostFacts facts;
+    REQUIRE(parse_files(*sections, host, facts).has_value());
+    std::map<std::string, const FileFacts*> by_name;
+    for (size_t i = 0; i < host.files.size(); ++i)
+      by_name[host.files[i].path.substr(dir.size() + 1)] = &facts.files[i];
+    CHECK(by_name.at("plain")->type == "regular file");
+    CHECK(by_name.at("plain")->sha256 == sha256_hex("plain\n"));
+    CHECK_FALSE(by_name.at("missing")->exists);
+    CHECK(by_name.at("empty")->type == "regular file");
+    CHECK(by_name.at("empty")->sha256 == sha256_hex(""));
+    CHECK(by_name.at("back\\slash it's $(x)")->sha256 == sha256_hex("odd\n"));
+    CHECK(by_name.at("sub")->type == "directory");
+    CHECK(by_name.at("sub")->sha256.empty());
+    CHECK(by_name.at("dangling")->type == "symbolic link");
+    CHECK(by_name.at("dangling")->sha256.empty());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the files probe hands one stat and one sha256sum out to the right files") {
+  OddFiles files;
+  files.check(script_preamble());
+}
+
+TEST_CASE("the files probe falls back to one file at a time when the batch fails") {
+  // A stat that fails for more than one file, as when a file vanishes
+  // between the existence test and the batch.
+  OddFiles files;
+  std::string bin = files.dir + "/bin";
+  std::filesystem::create_directory(bin);
+  std::ofstream(bin + "/stat") << "#!/bin/sh\n[ $# -le 4 ] || exit 1\nexec /usr/bin/stat \"$@\"\n";
+  std::filesystem::permissions(bin + "/stat", std::filesystem::perms::owner_all);
+  std::filesystem::create_symlink("/usr/bin/sha256sum", bin + "/sha256sum");
+  files.check("set -eu\nPATH='" + bin + "'\n");
+}
