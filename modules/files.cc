@@ -15,8 +15,6 @@ namespace {
 
 // probe_file INDEX PATH: one file, two execs (stat, sha256sum). The slow
 // path; probe_files below does all files with one stat and one sha256sum.
-// take_line VAR moves the first line of $VAR into $line (VAR is stats or
-// sums, never a value from the desired state).
 const char* kProbeFunction = R"SH(probe_file() {
   if [ -e "$2" ] || [ -L "$2" ]; then
     printf 'file %s stat %s\n' "$1" "$(stat -c '%U %G %a %F' -- "$2")"
@@ -27,16 +25,6 @@ const char* kProbeFunction = R"SH(probe_file() {
   else
     printf 'file %s missing\n' "$1"
   fi
-}
-newline='
-'
-take_line() {
-  eval "rest=\$$1"
-  case $rest in
-    *"$newline"*) line=${rest%%"$newline"*}; rest=${rest#*"$newline"} ;;
-    *) line=$rest; rest= ;;
-  esac
-  eval "$1=\$rest"
 }
 )SH";
 
@@ -195,7 +183,7 @@ std::vector<ProbeFragment> probe_files(const state::Host& host) {
     slow += "probe_file " + index + " " + path + "\n";
   }
   std::string script =
-      kProbeFunction + exist +
+      kProbeFunction + take_line_function() + exist +
       "stats= sums= fast=1\n"
       "if [ $# -gt 0 ]; then stats=$(stat -c '%U %G %a %F' -- \"$@\") || fast=0; fi\n" +
       regular +

@@ -234,3 +234,109 @@ TEST_CASE("the files probe falls back to one file at a time when the batch fails
   std::filesystem::create_symlink("/usr/bin/sha256sum", bin + "/sha256sum");
   files.check("set -eu\nPATH='" + bin + "'\n");
 }
+
+namespace {
+
+// Accounts for the users-probe tests: getent and id are stand-ins that
+// behave as the real ones do with several names (one line per name found, in
+// argument order; getent exits 2 and id fails when a name is unknown), over
+// homes in a temporary directory; stat and sha256sum are the real ones.
+struct FakeAccounts {
+  std::string dir;
+  state::Host host;
+  FakeAccounts() {
+    char dir_template[] = "/tmp/reconcile-accounts-probe-XXXXXX";
+    REQUIRE(mkdtemp(dir_template) != nullptr);
+    dir = dir_template;
+    std::filesystem::create_directories(dir + "/bin");
+    // alice and carol: .ssh and keys; bob: .ssh only; erin: no home at all.
+    for (const char* name : {"alice", "bob", "carol"})
+      std::filesystem::create_directories(dir + "/home/" + name + "/.ssh");
+    std::ofstream(dir + "/home/alice/.ssh/authorized_keys") << "a1\na2\n";
+    std::ofstream(dir + "/home/carol/.ssh/authorized_keys") << "c1\n";
+    REQUIRE(std::system(("chmod 700 '" + dir + "/home/alice/.ssh' && chmod 750 '" + dir +
+                         "/home/bob/.ssh' && chmod 600 '" + dir +
+                         "/home/alice/.ssh/authorized_keys' && chmod 644 '" + dir +
+                         "/home/carol/.ssh/authorized_keys'")
+                            .c_str()) == 0);
+    std::ofstream passwd(dir + "/passwd");
+    int uid = 3101;
+    for (const char* name : {"alice", "bob", "carol", "erin"})
+      passwd << name << ":x:" << uid++ << ":3001::" << dir << "/home/" << name << ":/bin/sh\n";
+    passwd.close();
+    std::ofstream(dir + "/groups") << "alice ops dev\nbob dev\ncarol web ops\nerin ops\n";
+    std::ofstream(dir + "/bin/getent")
+        << "#!/bin/sh\n[ \"$1\" = passwd ] || exit 1\nshift\nrc=0\n"
+        << "for n; do /bin/grep \"^$n:\" '" << dir << "/passwd' || rc=2; done\nexit $rc\n";
+    std::ofstream(dir + "/bin/id")
+        << "#!/bin/sh\n[ \"$1\" = -Gn ] || exit 1\nshift\n"
+        << "for n; do l=$(/bin/grep \"^$n \" '" << dir << "/groups') || exit 1; "
+        << "echo \"${l#* }\"; done\n";
+    REQUIRE(std::system(("chmod +x '" + dir + "/bin/getent' '" + dir + "/bin/id' && ln -s " +
+                         "/usr/bin/sha256sum '" + dir + "/bin/'")
+                            .c_str()) == 0);
+    host = testing::host_from_yaml(
+        "users:\n  alice: {}\n  dave: {}\n  bob: {}\n  erin: {}\n  carol: {}\n");
+  }
+  ~FakeAccounts() { std::filesystem::remove_all(dir); }
+
+  // Probes with `stat_command` as bin/stat and checks every account's facts.
+  void check(const std::string& stat_command) {
+    std::ofstream(dir + "/bin/stat") << "#!/bin/sh\n" << stat_command << "\n";
+    REQUIRE(std::system(("chmod +x '" + dir + "/bin/stat'").c_str()) == 0);
+    auto fragments = probe_users(host);
+    std::string nonce = make_nonce();
+    std::string output =
+        run_sh("set -eu\nPATH='" + dir + "/bin'\n" + compose_probe(fragments, nonce));
+    auto sections = split_probe(output, nonce, fragments);
+    REQUIRE(sections.has_value());
+    CHECK(sections->at("users").exit_code == 0);
+    HostFacts facts;
+    REQUIRE(parse_users(*sections, host, facts).has_value());
+    CHECK_FALSE(facts.users.at("dave").has_value());
+    REQUIRE(facts.users.at("alice").has_value());
+    REQUIRE(facts.users.at("bob").has_value());
+    REQUIRE(facts.users.at("carol").has_value());
+    REQUIRE(facts.users.at("erin").has_value());
+    const UserFacts& alice = *facts.users.at("alice");
+    const UserFacts& bob = *facts.users.at("bob");
+    const UserFacts& carol = *facts.users.at("carol");
+    const UserFacts& erin = *facts.users.at("erin");
+    CHECK(alice.uid == 3101);
+    CHECK(bob.uid == 3102);
+    CHECK(carol.uid == 3103);
+    CHECK(erin.uid == 3104);
+    CHECK(alice.primary_group == "ops");
+    CHECK(alice.groups == std::set<std::string>{"dev"});
+    CHECK(bob.primary_group == "dev");
+    CHECK(bob.groups.empty());
+    CHECK(carol.primary_group == "web");
+    CHECK(carol.groups == std::set<std::string>{"ops"});
+    CHECK(alice.home_exists);
+    CHECK_FALSE(erin.home_exists);
+    CHECK(alice.ssh_dir_mode == "700");
+    CHECK(bob.ssh_dir_mode == "750");
+    CHECK(carol.ssh_dir_mode == "755");
+    CHECK(erin.ssh_dir_mode.empty());
+    CHECK(alice.keys_digest == sha256_hex("a1\na2\n"));
+    CHECK(alice.keys_mode == "600");
+    CHECK_FALSE(bob.keys_digest.has_value());
+    CHECK(carol.keys_digest == sha256_hex("c1\n"));
+    CHECK(carol.keys_mode == "644");
+    CHECK_FALSE(erin.keys_digest.has_value());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the users probe hands one getent, id, stat and sha256sum out to the right accounts") {
+  FakeAccounts accounts;
+  accounts.check("exec /usr/bin/stat \"$@\"");
+}
+
+TEST_CASE("the users probe falls back to one account at a time when the batch fails") {
+  // A stat that fails for more than one file, as when a file vanishes
+  // between the existence test and the batch.
+  FakeAccounts accounts;
+  accounts.check("[ $# -le 3 ] || exit 1\nexec /usr/bin/stat \"$@\"");
+}
