@@ -13,11 +13,14 @@ namespace reconcile::modules {
 
 namespace {
 
+// probe_file INDEX PATH: one file, two execs (stat, sha256sum). The slow
+// path; probe_files below does all files with one stat and one sha256sum.
 const char* kProbeFunction = R"SH(probe_file() {
   if [ -e "$2" ] || [ -L "$2" ]; then
     printf 'file %s stat %s\n' "$1" "$(stat -c '%U %G %a %F' -- "$2")"
     if [ -f "$2" ] && [ ! -L "$2" ]; then
-      printf 'file %s sha256 %s\n' "$1" "$(sha256sum < "$2" | cut -d' ' -f1)"
+      digest=$(sha256sum < "$2" || true)
+      printf 'file %s sha256 %s\n' "$1" "${digest%% *}"
     fi
   else
     printf 'file %s missing\n' "$1"
@@ -153,12 +156,41 @@ std::optional<Change> diff_file(const state::ManagedFile& file, const FileFacts&
 
 }  // namespace
 
+// Every exec is a fork on the host, so all files share one `stat` and one
+// `sha256sum`, whose output lines come in argument order and are handed out
+// to the files in that order. Whether a file exists and is regular is decided
+// once (e_I, r_I) and not tested again. If stat or sha256sum fails (a file
+// vanished in between), every file takes the one-at-a-time path instead, so
+// a line can never be credited to another file; too few lines leave a line
+// without a value, which the parser refuses.
 std::vector<ProbeFragment> probe_files(const state::Host& host) {
   if (host.files.empty()) return {};
-  std::string script = kProbeFunction;
-  for (size_t i = 0; i < host.files.size(); ++i) {
-    script += "probe_file " + std::to_string(i) + " " + shell_quote(host.files[i].path) + "\n";
+  std::vector<std::string> paths;
+  for (const auto& file : host.files)
+    paths.push_back(shell_quote(file.path));
+  std::string exist = "set --\n", regular = "set --\n", fast, slow;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    std::string index = std::to_string(i);
+    const std::string& path = paths[i];
+    exist += "if [ -e " + path + " ] || [ -L " + path + " ]; then e" + index +
+             "=1; set -- \"$@\" " + path + "; else e" + index + "=0; fi\n";
+    regular += "if [ $e" + index + " = 1 ] && [ -f " + path + " ] && [ ! -L " + path +
+               " ]; then r" + index + "=1; set -- \"$@\" " + path + "; else r" + index + "=0; fi\n";
+    fast += "if [ $e" + index + " = 1 ]; then take_line stats; printf 'file " + index +
+            " stat %s\\n' \"$line\"; if [ $r" + index +
+            " = 1 ]; then take_line sums; line=${line#\\\\}; printf 'file " + index +
+            " sha256 %s\\n' \"${line%% *}\"; fi; else printf 'file " + index + " missing\\n'; fi\n";
+    slow += "probe_file " + index + " " + path + "\n";
   }
+  std::string script =
+      kProbeFunction + take_line_function() + exist +
+      "stats= sums= fast=1\n"
+      "if [ $# -gt 0 ]; then stats=$(stat -c '%U %G %a %F' -- \"$@\") || fast=0; fi\n" +
+      regular +
+      "if [ $fast = 1 ] && [ $# -gt 0 ]; then sums=$(sha256sum -- \"$@\") || fast=0; "
+      "fi\n"
+      "if [ $fast = 1 ]; then\n" +
+      fast + "else\n" + slow + "fi\n";
   return {{"files", script}};
 }
 

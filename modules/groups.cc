@@ -9,11 +9,12 @@ namespace reconcile::modules {
 
 std::vector<ProbeFragment> probe_groups(const state::Host& host) {
   if (host.groups.empty()) return {};
-  std::string script;
-  for (const auto& group : host.groups) {
-    script += "getent group " + shell_quote(group.name) + " || true\n";
-  }
-  return {{"groups", script}};
+  // One getent for all: it prints the groups that exist and exits 2 if
+  // any does not.
+  std::string script = "getent group";
+  for (const auto& group : host.groups)
+    script += " " + shell_quote(group.name);
+  return {{"groups", script + " || true\n"}};
 }
 
 Status parse_groups(const Sections& sections, const state::Host& host, HostFacts& facts) {

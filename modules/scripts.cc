@@ -19,6 +19,18 @@ std::string atomic_write_script(const std::string& target, const std::string& ow
   return script;
 }
 
+std::string take_line_function() {
+  return "newline='\n'\n"
+         "take_line() {\n"
+         "  eval \"rest=\\$$1\"\n"
+         "  case $rest in\n"
+         "    *\"$newline\"*) line=${rest%%\"$newline\"*}; rest=${rest#*\"$newline\"} ;;\n"
+         "    *) line=$rest; rest= ;;\n"
+         "  esac\n"
+         "  eval \"$1=\\$rest\"\n"
+         "}\n";
+}
+
 std::string script_preamble() {
   return "set -eu\n"
          "export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"

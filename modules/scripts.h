@@ -16,6 +16,11 @@ namespace reconcile::modules {
 std::string atomic_write_script(const std::string& target, const std::string& owner,
                                 const std::string& group, const std::string& mode);
 
+// Shell functions for probe fragments that run one exec for many items and
+// hand its output lines out in order: `take_line VAR` moves the first line
+// of $VAR into $line. VAR must be a fixed variable name, never a value.
+std::string take_line_function();
+
 // The common preamble of every remote script: errexit, nounset, a sane PATH
 // and C locale, and a private umask.
 std::string script_preamble();

@@ -40,13 +40,16 @@ std::vector<ProbeFragment> probe_sysctl(const state::Host& host) {
   size_t index = 0;
   for (const auto& [key, value] : host.sysctl) {
     std::string path = shell_quote(proc_path(key));
+    // Not the shell's `read`: it reads a byte at a time, and a /proc/sys
+    // integer read from an offset other than 0 is at its end ("8192" reads
+    // as "8").
     script += "if [ -r " + path + " ]; then printf 'live " + std::to_string(index) +
               " %s\\n' \"$(tr '\\t\\n' '  ' < " + path + ")\"; else echo 'missing " +
               std::to_string(index) + "'; fi\n";
     ++index;
   }
-  script += std::string("if [ -f ") + kDropIn + " ]; then printf 'dropin %s\\n' \"$(sha256sum < " +
-            kDropIn + " | cut -d' ' -f1)\"; fi\n";
+  script += std::string("if [ -f ") + kDropIn + " ]; then digest=$(sha256sum < " + kDropIn +
+            " || true); printf 'dropin %s\\n' \"${digest%% *}\"; fi\n";
   return {{"sysctl", script}};
 }
 

@@ -12,9 +12,11 @@ namespace reconcile::modules {
 
 namespace {
 
-const char* kSystemProbe = R"SH(printf 'kernel %s\n' "$(uname -r)"
-printf 'arch %s\n' "$(uname -m)"
-printf 'hostname %s\n' "$(cat /proc/sys/kernel/hostname 2>/dev/null || hostname)"
+// Builtins where they do: every exec is a fork on the host.
+const char* kSystemProbe = R"SH(release_machine=$(uname -r -m)
+printf 'kernel %s\narch %s\n' "${release_machine% *}" "${release_machine##* }"
+if [ -r /proc/sys/kernel/hostname ]; then read -r name < /proc/sys/kernel/hostname; else name=$(hostname); fi
+printf 'hostname %s\n' "$name"
 if [ -d /sys/firmware/efi ]; then echo 'boot uefi'; else echo 'boot bios'; fi
 if [ -d /run/systemd/system ]; then echo 'init systemd'; else printf 'init %s\n' "$(cat /proc/1/comm 2>/dev/null || echo unknown)"; fi
 if command -v apt-get >/dev/null 2>&1; then echo 'pkg apt'; elif command -v pacman >/dev/null 2>&1; then echo 'pkg pacman'; else echo 'pkg none'; fi

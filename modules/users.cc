@@ -15,30 +15,50 @@ namespace reconcile::modules {
 
 namespace {
 
-const char* kProbeFunction = R"SH(probe_user() {
+// probe_user NAME PASSWORD_MODE SECRET: one account, four execs (getent, id,
+// stat, sha256sum): the slow path; probe_users below shares those four execs
+// among all accounts. The primary group is the first one `id -Gn` lists and
+// the home directory comes from the passwd entry by parameter expansion.
+// probe_password prints the password facts (rare: only for accounts that
+// manage a password).
+const char* kProbeFunction = R"SH(probe_password() {
+  if [ "$2" = digest ]; then
+    printf 'user %s shadow %s\n' "$1" "$(getent shadow "$1" | cut -d: -f2 | tr -d '\n' | sha256sum | cut -d' ' -f1)"
+  elif [ "$2" = secret ]; then
+    if [ -r "/run/secrets/$3" ] && [ "$(getent shadow "$1" | cut -d: -f2)" = "$(tr -d '\n' < "/run/secrets/$3")" ]; then
+      printf 'user %s pwsecret match\n' "$1"
+    else
+      printf 'user %s pwsecret differ\n' "$1"
+    fi
+  fi
+}
+probe_user() {
   u=$1
   if entry=$(getent passwd "$u"); then
     printf 'user %s passwd %s\n' "$u" "$entry"
-    printf 'user %s primary %s\n' "$u" "$(id -gn "$u")"
-    printf 'user %s groups %s\n' "$u" "$(id -Gn "$u")"
-    home=$(printf '%s\n' "$entry" | cut -d: -f6)
+    groups=$(id -Gn "$u" || true)
+    printf 'user %s primary %s\n' "$u" "${groups%% *}"
+    printf 'user %s groups %s\n' "$u" "$groups"
+    home=${entry#*:*:*:*:*:}
+    home=${home%%:*}
     if [ -d "$home" ]; then printf 'user %s home_exists\n' "$u"; fi
     if [ -d "$home/.ssh" ]; then printf 'user %s sshdir %s\n' "$u" "$(stat -c '%U:%G %a' "$home/.ssh")"; fi
     if [ -f "$home/.ssh/authorized_keys" ]; then
-      printf 'user %s keys %s %s\n' "$u" "$(sha256sum < "$home/.ssh/authorized_keys" | cut -d' ' -f1)" "$(stat -c '%U:%G %a' "$home/.ssh/authorized_keys")"
+      digest=$(sha256sum < "$home/.ssh/authorized_keys" || true)
+      printf 'user %s keys %s %s\n' "$u" "${digest%% *}" "$(stat -c '%U:%G %a' "$home/.ssh/authorized_keys")"
     fi
-    if [ "$2" = digest ]; then
-      printf 'user %s shadow %s\n' "$u" "$(getent shadow "$u" | cut -d: -f2 | tr -d '\n' | sha256sum | cut -d' ' -f1)"
-    elif [ "$2" = secret ]; then
-      if [ -r "/run/secrets/$3" ] && [ "$(getent shadow "$u" | cut -d: -f2)" = "$(tr -d '\n' < "/run/secrets/$3")" ]; then
-        printf 'user %s pwsecret match\n' "$u"
-      else
-        printf 'user %s pwsecret differ\n' "$u"
-      fi
-    fi
+    probe_password "$u" "$2" "$3"
   else
     printf 'user %s missing\n' "$u"
   fi
+}
+# entry_of NAME: NAME's line of $passwd into $entry, or empty.
+entry_of() {
+  entry= remaining=$passwd
+  while [ -n "$remaining" ]; do
+    take_line remaining
+    case $line in "$1":*) entry=$line; return 0 ;; esac
+  done
 }
 )SH";
 
@@ -225,20 +245,57 @@ std::optional<Change> update_keys(const state::User& user, const UserFacts* fact
 
 }  // namespace
 
+// All accounts share one getent, one id, one stat and one sha256sum (forks
+// are the probe's cost on the host); output lines come in argument order and
+// are handed out in that order, with every test decided once (x, d, k per
+// account; p is the passwd entry, h the home). If id, stat or sha256sum fails (an account or file
+// vanished in between), every account takes the one-at-a-time path instead, so a line is never
+// credited to another account.
 std::vector<ProbeFragment> probe_users(const state::Host& host) {
   if (host.users.empty()) return {};
-  std::string script = kProbeFunction;
-  for (const auto& user : host.users) {
-    std::string mode = "none";
-    std::string secret;
+  std::string names, exist = "set --\n", files = "set --\n", keys = "set --\n", fast, slow;
+  for (size_t i = 0; i < host.users.size(); ++i) {
+    const state::User& user = host.users[i];
+    std::string mode = "none", secret;
     if (user.password_hash) mode = "digest";
     if (user.password_hash_secret) {
       mode = "secret";
       secret = *user.password_hash_secret;
     }
-    script +=
-        "probe_user " + shell_quote(user.name) + " " + mode + " " + shell_quote(secret) + "\n";
+    std::string name = shell_quote(user.name), n = std::to_string(i);
+    std::string password = name + " " + mode + " " + shell_quote(secret);
+    std::string home = "\"$h" + n + "\"";
+    names += " " + name;
+    exist += "entry_of " + name + "; if [ -n \"$entry\" ]; then x" + n + "=1 p" + n + "=$entry; h" +
+             n + "=${entry#*:*:*:*:*:}; h" + n + "=${h" + n + "%%:*}; set -- \"$@\" " + name +
+             "; else x" + n + "=0; fi\n";
+    files += "d" + n + "=0 k" + n + "=0; if [ $x" + n + " = 1 ]; then if [ -d " + home +
+             "/.ssh ]; then d" + n + "=1; set -- \"$@\" " + home + "/.ssh; fi; if [ -f " + home +
+             "/.ssh/authorized_keys ]; then k" + n + "=1; set -- \"$@\" " + home +
+             "/.ssh/authorized_keys; fi; fi\n";
+    keys += "if [ $k" + n + " = 1 ]; then set -- \"$@\" " + home + "/.ssh/authorized_keys; fi\n";
+    fast += "if [ $x" + n + " = 1 ]; then printf 'user %s passwd %s\\n' " + name + " \"$p" + n +
+            "\"; take_line ids; printf 'user %s primary %s\\nuser %s groups %s\\n' " + name +
+            " \"${line%% *}\" " + name + " \"$line\"; if [ -d " + home +
+            " ]; then printf 'user %s home_exists\\n' " + name + "; fi; if [ $d" + n +
+            " = 1 ]; then take_line stats; printf 'user %s sshdir %s\\n' " + name +
+            " \"$line\"; fi; if [ $k" + n +
+            " = 1 ]; then take_line stats; owner=$line; take_line sums; line=${line#\\\\}; "
+            "printf 'user %s keys %s %s\\n' " +
+            name + " \"${line%% *}\" \"$owner\"; fi; probe_password " + password +
+            "; else printf 'user %s missing\\n' " + name + "; fi\n";
+    slow += "probe_user " + password + "\n";
   }
+  std::string script =
+      kProbeFunction + take_line_function() + "passwd=$(getent passwd" + names +
+      " || true)\nfast=1\n" + exist +
+      "ids=; if [ $# -gt 0 ]; then ids=$(id -Gn \"$@\") || fast=0; fi\n" + files +
+      "stats=; if [ $fast = 1 ] && [ $# -gt 0 ]; then stats=$(stat -c '%U:%G %a' -- \"$@\") || "
+      "fast=0; fi\n" +
+      keys +
+      "sums=; if [ $fast = 1 ] && [ $# -gt 0 ]; then sums=$(sha256sum -- \"$@\") || fast=0; fi\n"
+      "if [ $fast = 1 ]; then\n" +
+      fast + "else\n" + slow + "fi\n";
   return {{"users", script}};
 }
 

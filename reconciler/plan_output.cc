@@ -215,6 +215,8 @@ nlohmann::json render_json(const std::vector<HostReport>& hosts, const std::stri
         {"changes", changes},
         {"summary", counts_json(counts)},
         {"round_trips", host.round_trips},
+        {"ssh_connections", host.stats.connections},
+        {"ssh_channels", host.stats.channels},
         {"seconds", host.seconds}};
     if (applied) {
       nlohmann::json remaining = nlohmann::json::array();

@@ -36,6 +36,8 @@ std::vector<HostReport> sample_reports() {
   web.address = "203.0.113.11";
   web.status = HostStatus::kChangesPending;
   web.round_trips = 1;
+  web.stats.connections = 1;
+  web.stats.channels = 1;
   Change user;
   user.module = "users";
   user.resource = "user alice";
@@ -69,6 +71,8 @@ std::vector<HostReport> sample_reports() {
   db.address = "db1.example.org";
   db.status = HostStatus::kConverged;
   db.round_trips = 1;
+  db.stats.connections = 1;
+  db.stats.channels = 1;
 
   HostReport down;
   down.name = "old1";
