@@ -6,6 +6,7 @@ namespace reconcile {
 // options on the top-level app in main().
 const std::vector<CommandSpec>& command_table() {
   static const std::vector<CommandSpec> table = {
+      {"bootstrap", add_bootstrap_command},
       {"check", add_check_command},
       {"facts", add_facts_command},
   };
