@@ -52,6 +52,7 @@ echo "== rescue up after $(elapsed)"
 # The desired state: a repository with one host.
 repo=$VM_WORK/repo
 mkdir -p "$repo/hosts" "$repo/disk-layouts"
+: >"$repo/reconcile.yaml"
 cp "$here/../../disk-layouts/vps-gpt.yaml" "$repo/disk-layouts/"
 client_key=$(cut -d' ' -f1,2 "$VM_CLIENT_KEY.pub")
 cat >"$repo/hosts/vm1.yaml" <<YAML
