@@ -103,10 +103,12 @@ void diff_sysctl(const DiffContext& context, std::vector<Change>& changes) {
   change.phase = Phase::kSysctl;
   change.action = Action::kUpdate;
   change.reason = join(reasons, "; ");
-  change.script = atomic_write_script(shell_quote(kDropIn), "root", "root", "644");
+  // Live values first: a key the kernel refuses fails the change before the
+  // drop-in is written, so a bad key never persists into the next boot.
   for (const auto& [key, value] : context.host.sysctl) {
     change.script += "sysctl -q -w " + shell_quote(key + "=" + normalise(value)) + "\n";
   }
+  change.script += atomic_write_script(shell_quote(kDropIn), "root", "root", "644");
   change.input = dropin;
   changes.push_back(std::move(change));
 }

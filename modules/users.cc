@@ -61,9 +61,18 @@ std::string set_password_script(const state::User& user) {
            " | chpasswd -e\n";
   }
   if (user.password_hash_secret) {
+    // Never pipe a missing or empty secret into chpasswd: that would set an
+    // empty password. The hash is read into a variable and checked first.
     std::string file = shell_quote("/run/secrets/" + *user.password_hash_secret);
-    return "{ printf '%s:' " + name + "; tr -d '\\n' < " + file +
-           "; printf '\\n'; } | chpasswd -e\n";
+    return "[ -r " + file + " ] || { echo \"password hash secret \"" + file +
+           "\" is not delivered\" >&2; exit 1; }\n"
+           "hash=$(tr -d '\\n' < " +
+           file +
+           ")\n"
+           "case $hash in '$'*|'!'*|'*'*) ;; *) echo 'the password hash secret is not a crypt(3) "
+           "hash' >&2; exit 1 ;; esac\n"
+           "printf '%s:%s\\n' " +
+           name + " \"$hash\" | chpasswd -e\n";
   }
   return {};
 }

@@ -9,6 +9,7 @@ const std::vector<CommandSpec>& command_table() {
       {"bootstrap", add_bootstrap_command},
       {"check", add_check_command},
       {"facts", add_facts_command},
+      {"disk", add_disk_command},
   };
   return table;
 }

@@ -37,5 +37,6 @@ void add_apply_command(CLI::App& app, CommandContext& context);  // the default:
 void add_bootstrap_command(CLI::App& app, CommandContext& context);
 void add_check_command(CLI::App& app, CommandContext& context);
 void add_facts_command(CLI::App& app, CommandContext& context);
+void add_disk_command(CLI::App& app, CommandContext& context);
 
 }  // namespace reconcile

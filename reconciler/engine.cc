@@ -95,8 +95,8 @@ asio::awaitable<void> apply(const state::Host& host, transport::Transport& trans
     auto start = Clock::now();
     ++report.round_trips;
     std::string_view input = change.secret_input ? change.secret_input->view() : change.input;
-    auto output =
-        co_await transport.run(modules::script_preamble() + change.script, input, options.change);
+    std::string script = modules::script_preamble() + change.script;
+    auto output = co_await transport.run(script, input, options.change);
     result.seconds = seconds_since(start);
     if (!output) {
       result.outcome = ChangeOutcome::kFailed;
@@ -171,8 +171,13 @@ asio::awaitable<void> run_host(const state::Host& host, transport::Transport& tr
     } else {
       progress.step(host.name, "planning");
       report.facts = std::move(*facts);
-      report.plan = modules::diff_host({host, report.facts});
-      if (report.plan.empty()) {
+      std::vector<std::string> refusals;
+      report.plan = modules::diff_host({host, report.facts, &refusals});
+      if (!refusals.empty()) {
+        report.status = HostStatus::kFailed;
+        report.error = "refused to plan: " + join(refusals, "; ");
+        report.plan.clear();
+      } else if (report.plan.empty()) {
         report.status = HostStatus::kConverged;
       } else if (options.dry_run) {
         report.status = HostStatus::kChangesPending;
@@ -184,7 +189,8 @@ asio::awaitable<void> run_host(const state::Host& host, transport::Transport& tr
           report.status = HostStatus::kFailed;
           report.error = "re-probe: " + after.error().message();
         } else {
-          report.remaining = modules::diff_host({host, *after});
+          std::vector<std::string> after_refusals;
+          report.remaining = modules::diff_host({host, *after, &after_refusals});
           finish_apply(report);
         }
       }

@@ -146,8 +146,13 @@ std::string render_text(const std::vector<HostReport>& hosts, const OutputStyle&
       for (const auto& change : host.remaining)
         render_change(change, nullptr, style, out);
     }
-    out +=
-        host.name + ": " + (host.plan.empty() && host.error.empty() ? "no changes" : counts.text());
+    if (host.plan.empty()) {
+      out += host.name + ": " +
+             (host.error.empty() ? "no changes"
+                                 : std::string("no plan (") + host_status_name(host.status) + ")");
+    } else {
+      out += host.name + ": " + counts.text();
+    }
     if (counts.destructive > 0) out += " (" + std::to_string(counts.destructive) + " destructive)";
     out += "\n\n";
   }

@@ -18,7 +18,10 @@ asio::awaitable<Status> FakeTransport::connect() {
 
 asio::awaitable<Result<Output>> FakeTransport::run(std::string_view script, std::string_view input,
                                                    const RunOptions& options) {
-  co_return co_await answer(Call{std::string(script), std::string(input), false}, options);
+  // A named local, moved: g++ 12 destroys a prvalue argument of a coroutine
+  // call inside co_await twice (GCC PR 99576).
+  Call call{std::string(script), std::string(input), false};
+  co_return co_await answer(std::move(call), options);
 }
 
 asio::awaitable<Result<Output>> FakeTransport::run_streamed(std::string_view script,

@@ -52,11 +52,13 @@ TEST_CASE("users: a missing user is created with every declared field") {
   state::Host host = host_from_yaml(
       "users:\n  alice:\n    uid: 2001\n    group: ops\n    groups: [sudo]\n    shell: /bin/bash\n"
       "    comment: Alice\n    password_hash: '$6$salt$hash'\n"
-      "    authorized_keys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHRUIok6nlT3Ru0WFAvyBO0HgTyBI4cKM0k8/zEKce+L a']\n");
+      "    authorized_keys: ['ssh-ed25519 "
+      "AAAAC3NzaC1lZDI1NTE5AAAAIHRUIok6nlT3Ru0WFAvyBO0HgTyBI4cKM0k8/zEKce+L a']\n");
   HostFacts facts;
   facts.users["alice"] = std::nullopt;
   auto changes = diff_module(diff_users, host, facts);
-  REQUIRE(summarize(changes) == std::vector<std::string>{"+ user alice", "+ authorized_keys of alice"});
+  REQUIRE(summarize(changes) ==
+          std::vector<std::string>{"+ user alice", "+ authorized_keys of alice"});
   const Change& create = changes[0];
   CHECK(create.script.find("useradd --uid 2001 --gid 'ops' --groups 'sudo' --shell '/bin/bash' "
                            "--comment 'Alice' --create-home -- 'alice'\n") == 0);
@@ -110,7 +112,8 @@ TEST_CASE("users: password hash compared by digest; secret compared on the host"
 }
 
 TEST_CASE("users: authorized_keys managed exactly, with owner and modes") {
-  std::string key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHRUIok6nlT3Ru0WFAvyBO0HgTyBI4cKM0k8/zEKce+L a";
+  std::string key =
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHRUIok6nlT3Ru0WFAvyBO0HgTyBI4cKM0k8/zEKce+L a";
   state::Host host = host_from_yaml("users:\n  alice:\n    authorized_keys: ['" + key + "']\n");
   HostFacts facts;
   facts.users["alice"] = alice_facts();
@@ -129,7 +132,8 @@ TEST_CASE("users: authorized_keys managed exactly, with owner and modes") {
 }
 
 TEST_CASE("users: removal is destructive and keeps the home directory") {
-  state::Host host = host_from_yaml("users:\n  olduser: { state: absent }\n  gone: { state: absent }\n");
+  state::Host host =
+      host_from_yaml("users:\n  olduser: { state: absent }\n  gone: { state: absent }\n");
   HostFacts facts;
   facts.users["olduser"] = alice_facts();
   facts.users["gone"] = std::nullopt;

@@ -36,8 +36,9 @@ TEST_CASE("files: create, content update, attributes, directories, absent") {
       "  /etc/gone: { state: absent }\n"
       "  /etc/already-gone: { state: absent }\n");
   HostFacts facts;
-  facts.files = {FileFacts{}, regular("v1\n"), regular("same\n", "644"), regular("same\n"),
-                 FileFacts{}, regular("x"), FileFacts{}};
+  facts.files = {FileFacts{},       regular("v1\n"), regular("same\n", "644"),
+                 regular("same\n"), FileFacts{},     regular("x"),
+                 FileFacts{}};
   auto changes = diff_module(diff_files, host, facts);
   CHECK(summarize(changes) == std::vector<std::string>{"+ file /etc/new", "~ file /etc/changed",
                                                        "~ file /etc/mode", "+ directory /srv/dir",
@@ -79,19 +80,20 @@ TEST_CASE("files: a directory where a file is wanted is a destructive change") {
 }
 
 TEST_CASE("files: a file in a managed directory waits for it") {
-  state::Host host = host_from_yaml(
-      "files:\n  /srv/app: { type: directory }\n  /srv/app/conf: { content: a }\n");
+  state::Host host =
+      host_from_yaml("files:\n  /srv/app: { type: directory }\n  /srv/app/conf: { content: a }\n");
   HostFacts facts;
   facts.files = {FileFacts{}, FileFacts{}};
   auto changes = diff_module(diff_files, host, facts);
   REQUIRE(changes.size() == 2);
-  CHECK(std::find(changes[1].requires_keys.begin(), changes[1].requires_keys.end(), "file:/srv/app") !=
-        changes[1].requires_keys.end());
+  CHECK(std::find(changes[1].requires_keys.begin(), changes[1].requires_keys.end(),
+                  "file:/srv/app") != changes[1].requires_keys.end());
 }
 
 TEST_CASE("files: probe output parsing, including empty files and odd paths") {
   state::Host host = host_from_yaml(
-      "files:\n  \"/etc/a b\": { content: '' }\n  /etc/d: { type: directory }\n  /etc/m: { content: x }\n");
+      "files:\n  \"/etc/a b\": { content: '' }\n  /etc/d: { type: directory }\n  /etc/m: { "
+      "content: x }\n");
   Sections sections;
   sections["files"].text =
       "file 0 stat root root 644 regular empty file\n"
@@ -110,18 +112,22 @@ TEST_CASE("files: probe output parsing, including empty files and odd paths") {
 }
 
 TEST_CASE("packages: installs and removals are one change each; refresh only when unknown") {
-  state::Host host = host_from_yaml("packages: { nginx: present, curl: present, telnet: absent, vim: absent }\n");
+  state::Host host =
+      host_from_yaml("packages: { nginx: present, curl: present, telnet: absent, vim: absent }\n");
   HostFacts facts;
   facts.system.package_manager = "apt";
   facts.packages.installed = {"curl", "telnet"};
   auto changes = diff_module(diff_packages, host, facts);
-  REQUIRE(summarize(changes) == std::vector<std::string>{"+ packages (install)", "- packages (remove) !"});
+  REQUIRE(summarize(changes) ==
+          std::vector<std::string>{"+ packages (install)", "- packages (remove) !"});
   CHECK(changes[0].script.find("apt-get update") == std::string::npos);
-  CHECK(changes[0].script.find("apt-get install -q -y --no-install-recommends") != std::string::npos);
+  CHECK(changes[0].script.find("apt-get install -q -y --no-install-recommends") !=
+        std::string::npos);
   CHECK(changes[0].script.find(" 'nginx'\n") != std::string::npos);
   CHECK(changes[1].script.find("apt-get remove -q -y 'telnet'") != std::string::npos);
   facts.packages.unknown = {"nginx"};
-  CHECK(diff_module(diff_packages, host, facts)[0].script.find("apt-get update -q\n") != std::string::npos);
+  CHECK(diff_module(diff_packages, host, facts)[0].script.find("apt-get update -q\n") !=
+        std::string::npos);
   facts.system.package_manager = "pacman";
   CHECK(diff_module(diff_packages, host, facts)[0].script ==
         "pacman -S --noconfirm --needed --refresh 'nginx'\n");
@@ -132,7 +138,8 @@ TEST_CASE("packages: installs and removals are one change each; refresh only whe
 TEST_CASE("packages: dpkg status parsing") {
   state::Host host = host_from_yaml("packages: [nginx, curl, gone]\n");
   Sections sections;
-  sections["packages"].text = "installed nginx ii\ninstalled curl:amd64 ii\ninstalled gone rc\nunknown foo\n";
+  sections["packages"].text =
+      "installed nginx ii\ninstalled curl:amd64 ii\ninstalled gone rc\nunknown foo\n";
   HostFacts facts;
   REQUIRE(parse_packages(sections, host, facts).has_value());
   CHECK(facts.packages.installed == std::set<std::string>{"nginx", "curl", "curl:amd64"});
@@ -141,7 +148,8 @@ TEST_CASE("packages: dpkg status parsing") {
 
 TEST_CASE("services: unit file, enable, start; restarts follow changed files") {
   state::Host host = host_from_yaml(
-      "services:\n  nginx: { enabled: true, running: true }\n  job: { enabled: false, unit: \"[Unit]\\n\" }\n"
+      "services:\n  nginx: { enabled: true, running: true }\n  job: { enabled: false, unit: "
+      "\"[Unit]\\n\" }\n"
       "files:\n  /etc/nginx.conf: { content: a, restart: [nginx] }\n");
   HostFacts facts;
   facts.services["nginx"] = {"loaded", "inactive", "disabled", std::nullopt};
@@ -178,7 +186,8 @@ TEST_CASE("services: probe output parsing") {
 }
 
 TEST_CASE("sysctl: live values and the drop-in") {
-  state::Host host = host_from_yaml("sysctl:\n  net.ipv4.ip_forward: 0\n  net.ipv4.ip_local_port_range: \"1024  65000\"\n");
+  state::Host host = host_from_yaml(
+      "sysctl:\n  net.ipv4.ip_forward: 0\n  net.ipv4.ip_local_port_range: \"1024  65000\"\n");
   Sections sections;
   sections["sysctl"].text = "live 0 1\nlive 1 1024\t65000\n";
   HostFacts facts;

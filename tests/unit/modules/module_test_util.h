@@ -22,7 +22,8 @@ inline state::Host host_from_yaml(const std::string& yaml,
   files["hosts/h.yaml"] = yaml;
   state::MemorySource source(files);
   state::LoadResult result = state::load_repo(source);
-  for (const auto& d : result.diagnostics.items()) MESSAGE(d.to_string());
+  for (const auto& d : result.diagnostics.items())
+    MESSAGE(d.to_string());
   REQUIRE(result.ok());
   REQUIRE(result.repo.hosts.size() == 1);
   return result.repo.hosts[0];
@@ -38,15 +39,17 @@ inline std::vector<std::string> summarize(const std::vector<modules::Change>& ch
   return out;
 }
 
-inline std::vector<modules::Change> diff_module(
-    void (*diff)(const modules::DiffContext&, std::vector<modules::Change>&),
-    const state::Host& host, const modules::HostFacts& facts) {
+inline std::vector<modules::Change> diff_module(void (*diff)(const modules::DiffContext&,
+                                                             std::vector<modules::Change>&),
+                                                const state::Host& host,
+                                                const modules::HostFacts& facts) {
   std::vector<modules::Change> changes;
   diff({host, facts}, changes);
   return changes;
 }
 
-inline const modules::FieldChange* find_field(const modules::Change& change, const std::string& name) {
+inline const modules::FieldChange* find_field(const modules::Change& change,
+                                              const std::string& name) {
   for (const auto& field : change.fields) {
     if (field.name == name) return &field;
   }

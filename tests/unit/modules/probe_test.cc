@@ -1,6 +1,8 @@
 // The one-round-trip probe: composing fragments, running them in a real
 // /bin/sh, and splitting the output whatever bytes the fragments print.
 
+#include "modules/probe.h"
+
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -8,7 +10,6 @@
 #include <fstream>
 
 #include "modules/module.h"
-#include "modules/probe.h"
 #include "modules/scripts.h"
 #include "tests/unit/modules/module_test_util.h"
 
@@ -29,7 +30,8 @@ std::string run_sh(const std::string& script) {
   std::string out;
   char buffer[4096];
   size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0)
+    out.append(buffer, n);
   pclose(pipe);
   unlink(path);
   return out;

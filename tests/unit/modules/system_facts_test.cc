@@ -32,7 +32,8 @@ TEST_CASE("Debian 12 facts") {
   Sections sections = sample(
       "kernel 6.1.0-26-amd64\narch x86_64\nhostname web1\nboot bios\ninit systemd\npkg apt\n"
       "mem_kib 2013564\nuid 0\nsecrets_tmpfs no\n",
-      "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\n"
+      "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian "
+      "GNU/Linux\"\nVERSION_ID=\"12\"\n"
       "VERSION=\"12 (bookworm)\"\nID=debian\n");
   HostFacts facts;
   state::Host host;
@@ -60,7 +61,8 @@ TEST_CASE("Ubuntu 24.04 facts") {
   Sections sections = sample(
       "kernel 6.8.0-45-generic\narch aarch64\nhostname db1\nboot uefi\ninit systemd\npkg apt\n"
       "mem_kib 4000000\nuid 0\nsecrets_tmpfs yes\n",
-      "PRETTY_NAME=\"Ubuntu 24.04.1 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"24.04\"\nID=ubuntu\nID_LIKE=debian\n");
+      "PRETTY_NAME=\"Ubuntu 24.04.1 "
+      "LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"24.04\"\nID=ubuntu\nID_LIKE=debian\n");
   HostFacts facts;
   state::Host host;
   REQUIRE(parse_system(sections, host, facts).has_value());
