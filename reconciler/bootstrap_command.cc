@@ -4,6 +4,7 @@
 // the repository, builds the transports, and hands the runner the normal
 // engine run as its last step. `--build-image` only builds the cached image.
 
+#include <sodium.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #include "reconciler/transport/host_key.h"
 #include "reconciler/transport/local_transport.h"
 #include "reconciler/transport/ssh_transport.h"
+#include "secrets/keys.h"
 
 namespace reconcile {
 
@@ -42,6 +44,7 @@ struct BootstrapCommandOptions {
   int port = 0;
   std::string rescue_host_key;
   std::string host_key_file;
+  std::vector<std::string> identity_files;
   int boot_timeout_seconds = 600;
   bool build_image = false;
   std::string release = "bookworm";
@@ -110,6 +113,27 @@ int build_image(const BootstrapCommandOptions& options) {
   }
   std::cout << path << "\n";
   return kExitOk;
+}
+
+// The controller's age identities: --identity files, else $RECONCILE_IDENTITY.
+Result<secrets::IdentityList> load_identities(std::vector<std::string> files) {
+  const char* variable = std::getenv("RECONCILE_IDENTITY");
+  if (files.empty() && variable != nullptr && *variable != '\0') files.push_back(variable);
+  secrets::IdentityList identities;
+  for (const auto& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return not_found("--identity: cannot read " + file);
+    secrets::SecureBuffer text;
+    char chunk[4096];
+    while (in.read(chunk, sizeof chunk) || in.gcount() > 0)
+      text.append(chunk, static_cast<size_t>(in.gcount()));
+    sodium_memzero(chunk, sizeof chunk);
+    auto parsed = secrets::parse_identity_file(text, file);
+    if (!parsed) return std::move(parsed).error();
+    for (auto& identity : *parsed)
+      identities.push_back(std::move(identity));
+  }
+  return identities;
 }
 
 transport::SshClientOptions client_options(const ConnectionOptions& connection) {
@@ -184,6 +208,11 @@ int run_bootstrap_command(const BootstrapCommandOptions& options) {
     bootstrap_options.rescue_host_key = *key;
   }
   if (!options.host_key_file.empty()) bootstrap_options.host_key_file = options.host_key_file;
+  auto identities = load_identities(options.identity_files);
+  if (!identities) {
+    std::cerr << "error: " << identities.error().message() << "\n";
+    return kExitInvalidInput;
+  }
   bootstrap_options.boot_timeout = std::chrono::seconds(options.boot_timeout_seconds);
   bootstrap_options.script_timeout =
       std::chrono::seconds(options.connection.command_timeout_seconds);
@@ -226,6 +255,7 @@ int run_bootstrap_command(const BootstrapCommandOptions& options) {
                                               controller.get(),
                                               converge,
                                               source->get(),
+                                              &*identities,
                                               std::cout,
                                               options.quiet ? discard : std::cerr};
   bootstrap::BootstrapResult result =

@@ -39,9 +39,6 @@ FileBundle machine_files(const MachineFiles& files) {
   if (!keys.empty() && keys.back() != '\n') keys += "\n";
   bundle.add("/root/.ssh/authorized_keys", 0600, keys);
   bundle.add("/etc/default/grub.d/50-reconcile.cfg", 0644, kGrubDefaults);
-  if (files.age_identity != nullptr) {
-    bundle.add("/var/lib/reconcile/host.key", 0600, files.age_identity->view());
-  }
   return bundle;
 }
 

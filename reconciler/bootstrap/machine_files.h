@@ -4,7 +4,8 @@
 // boot, as one FileBundle (scripts.h): hostname and hosts, the network
 // (systemd-networkd, resolv.conf), the SSH host key the controller pins and
 // an sshd drop-in that makes it the only host key, root's authorized keys,
-// GRUB's console settings and, when available, the age identity. Pure code.
+// GRUB's console settings. Pure code. (The age identity is placed by its own
+// step, identity.h.)
 
 #include <string>
 
@@ -19,8 +20,7 @@ struct MachineFiles {
   std::string hostname;
   NetworkFacts network;
   std::string authorized_keys;
-  const HostKeyPair* host_key = nullptr;                // required
-  const secrets::SecureBuffer* age_identity = nullptr;  // optional
+  const HostKeyPair* host_key = nullptr;  // required
 };
 
 FileBundle machine_files(const MachineFiles& files);

@@ -12,6 +12,7 @@
 
 #include "disk-layouts/planner.h"
 #include "modules/probe.h"
+#include "reconciler/base/shell.h"
 #include "reconciler/base/strings.h"
 #include "reconciler/bootstrap/cpio.h"
 #include "reconciler/bootstrap/host_keys.h"
@@ -192,7 +193,15 @@ asio::awaitable<bool> Bootstrap::step(StepId id, StepWork work) {
   say("[" + std::to_string(number) + "/" + std::to_string(m_plan.steps.size()) + "] " + name +
       ": " + summary);
   auto start = Clock::now();
+  // Long steps say they are alive; install and wait report their own progress.
+  std::optional<Ticker> ticker;
+  if (id != StepId::kInstall && id != StepId::kWait) {
+    ticker.emplace(m_env.io, std::chrono::seconds(30), [this, name, start] {
+      say(name + ": still running (" + seconds_text(seconds_since(start)) + ")");
+    });
+  }
   Status status = co_await (this->*work)();
+  ticker.reset();
   double seconds = seconds_since(start);
   m_result.timings.push_back({name, seconds});
   if (!status) {
@@ -253,6 +262,11 @@ asio::awaitable<Status> Bootstrap::preflight() {
   CO_TRY_ASSIGN(decisions, decide(m_host, m_layout, m_facts, m_options.settings));
   m_decisions = std::move(decisions);
   CO_TRY_STATUS(plan_disk_steps());
+  static const secrets::IdentityList kNoIdentities;
+  CO_TRY_ASSIGN(identity, find_host_identity(
+                              m_env.source, m_host,
+                              m_env.identities != nullptr ? *m_env.identities : kNoIdentities));
+  m_identity = std::move(identity);
   if (trim(m_authorized_keys).empty()) {
     co_return failed_precondition(
         "root has no ~/.ssh/authorized_keys on the machine, so the new system would accept no "
@@ -427,7 +441,6 @@ asio::awaitable<Status> Bootstrap::configure() {
   files.network = m_network;
   files.authorized_keys = m_authorized_keys;
   files.host_key = &*m_host_key;
-  files.age_identity = m_identity.age_identity ? &*m_identity.age_identity : nullptr;
   FileBundle bundle = machine_files(files);
   CO_TRY_ASSIGN(output, co_await run_script(
                             "configuring the new system",
@@ -438,10 +451,19 @@ asio::awaitable<Status> Bootstrap::configure() {
 }
 
 asio::awaitable<Status> Bootstrap::identity() {
-  // The file itself travels with the configure step's bundle; this step
-  // reports what happened to it.
-  say(m_identity.age_identity ? "age identity written to /var/lib/reconcile/host.key"
-                              : "pending: " + m_identity.note);
+  if (!m_identity.age_identity) {
+    say("nothing to place: " + m_identity.note);
+    co_return ok();
+  }
+  FileBundle bundle;
+  bundle.add("/var/lib/reconcile/host.key", 0600, m_identity.age_identity->view());
+  std::string script = "set -eu\numask 022\n" + bundle.script(m_decisions.mount_root) +
+                       "chmod 0700 " + shell_quote(m_decisions.mount_root + "/var/lib/reconcile") +
+                       "\nsync\n";
+  CO_TRY_ASSIGN(output, co_await run_script("placing the age identity", script,
+                                            bundle.input().view(), m_options.script_timeout));
+  (void)output;
+  say(m_identity.note);
   co_return ok();
 }
 
@@ -558,7 +580,6 @@ asio::awaitable<BootstrapResult> Bootstrap::run() {
     installer_text = m_installer_key->public_line;
   }
   if (m_host_key) m_result.host_key_line = m_host_key->public_line;
-  m_identity = find_host_identity(m_env.source, m_host);
 
   std::string image_state;
   if (m_options.settings.install == InstallMethod::kImage) {
@@ -580,9 +601,6 @@ asio::awaitable<BootstrapResult> Bootstrap::run() {
                       m_identity.note,
                       static_cast<int>(m_options.boot_timeout.count())};
   m_plan = make_plan(context);
-  if (m_identity.age_identity == std::nullopt) {
-    m_plan.notes.push_back("identity: " + m_identity.note);
-  }
   m_env.out << format_bootstrap_plan(m_plan, m_options.settings.allow_destructive) << std::flush;
   if (m_options.dry_run) {
     m_result.exit_code = kExitChangesPending;

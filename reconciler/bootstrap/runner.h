@@ -10,7 +10,7 @@
 //   disk       the host's layout under /mnt (the disk planner's steps)
 //   install    Debian: debootstrap on the machine, or the cached image streamed
 //   configure  fstab, hostname, network, host key, authorized keys, GRUB
-//   identity   the host's age identity (a seam until age is on main)
+//   identity   the host's age identity from the secrets store (identity.h)
 //   reboot     into the new system
 //   wait       SSH with the host key placed before the reboot
 //   converge   the normal engine run until the plan is empty
@@ -32,6 +32,7 @@
 #include "reconciler/bootstrap/plan.h"
 #include "reconciler/transport/asio.h"
 #include "reconciler/transport/transport.h"
+#include "secrets/keys.h"
 
 namespace reconcile::bootstrap {
 
@@ -63,8 +64,10 @@ struct BootstrapEnvironment {
   transport::Transport* controller = nullptr;
   // One normal engine run for `host`; ok when it converged (empty plan).
   std::function<asio::awaitable<Status>(const state::Host& host)> converge;
-  // The repository, for the host's identity; may be null.
+  // The repository, for the host's age identity; may be null.
   const state::RepoSource* source = nullptr;
+  // The controller's age identities (--identity), which decrypt it.
+  const secrets::IdentityList* identities = nullptr;
   std::ostream& out;  // the plan and the closing summary
   std::ostream& log;  // progress
 };

@@ -5,7 +5,8 @@
 # in, configured, rebooted from its disk and converged (groups, users,
 # files). Then, over SSH with the host key bootstrap printed:
 # the partitions (lsblk), the host key, hostname, network, users and files,
-# and an empty plan from a second, ordinary run.
+# the age identity from the secrets store, and an empty plan from a second,
+# ordinary run.
 #
 # Needs root, qemu-system-x86_64 and the assets of tools/build-vm-assets
 # (the `vm_assets` fixture builds them; their cache is $RECONCILE_VM_CACHE).
@@ -79,9 +80,15 @@ YAML
 # (secrets delivery is not on main yet: the secret on tmpfs is asserted below
 # as PENDING, not as passed.)
 
+# The host's age identity in the secrets store, encrypted to the controller.
+mkdir -p "$repo/secrets/hosts"
+age-keygen -o "$VM_WORK/controller.key" 2>/dev/null
+age-keygen -o "$VM_WORK/vm1.key" 2>/dev/null
+age -r "$(age-keygen -y "$VM_WORK/controller.key")" -o "$repo/secrets/hosts/vm1.age" "$VM_WORK/vm1.key"
+
 common=(-C "$repo" --ssh-key "$VM_CLIENT_KEY" --no-agent --known-hosts "$VM_WORK/known_hosts"
   --install image --image-cache "$VM_IMAGE_CACHE" --mirror "$VM_MIRROR"
-  --rescue-host-key "$VM_RESCUE_HOST_KEY")
+  --rescue-host-key "$VM_RESCUE_HOST_KEY" --identity "$VM_WORK/controller.key")
 
 echo "== dry run"
 rc=0
@@ -92,6 +99,8 @@ grep -q "disk .*\[DESTRUCTIVE\]" "$VM_WORK/plan.txt" || fail "the plan does not 
 grep -q "needs --allow-destructive" "$VM_WORK/plan.txt" || fail "the plan does not ask for --allow-destructive"
 grep -q "GRUB: BIOS (i386-pc) on /dev/vda; UEFI (x86_64-efi) in /boot/efi" "$VM_WORK/plan.txt" ||
   fail "the plan does not install GRUB for both BIOS and UEFI"
+grep -q "decrypted from secrets/hosts/vm1.age" "$VM_WORK/plan.txt" ||
+  fail "the plan does not deliver the host's age identity"
 vm_ssh "$VM_WORK/rescue_known_hosts" 'test ! -e /dev/vda1' || fail "the dry run changed the disk"
 
 echo "== without --allow-destructive"
@@ -140,6 +149,10 @@ echo "system state: $state"
   fail "/etc/reconcile-vm-test has the wrong owner or mode"
 [ "$(run cat /etc/reconcile-vm-test)" = "bootstrapped by reconcile" ] || fail "wrong file content"
 [ "$(run stat -c '%F %a' /srv/data)" = "directory 750" ] || fail "/srv/data is not a 0750 directory"
+[ "$(run stat -c '%U %a' /var/lib/reconcile/host.key /var/lib/reconcile)" = "root 600
+root 700" ] || fail "host.key is not root's with mode 0600 in a 0700 directory"
+[ "$(run cat /var/lib/reconcile/host.key)" = "$(cat "$VM_WORK/vm1.key")" ] ||
+  fail "host.key is not the host's age identity from the repository"
 echo "PENDING: secret on tmpfs (content, owner, mode): secrets delivery is not on main yet"
 
 echo "== second run: the plan must be empty"

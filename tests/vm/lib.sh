@@ -32,7 +32,8 @@ vm_qemu() {
   local tag=$1
   shift
   # shellcheck disable=SC2046
-  qemu-system-x86_64 $(vm_accel_args) -m 1024 -smp 2 -display none -no-reboot \
+  # -nodefaults: no floppy, CD-ROM or parallel port for the guests to probe.
+  qemu-system-x86_64 $(vm_accel_args) -nodefaults -m 1024 -smp 2 -display none -no-reboot \
     -serial "file:$VM_WORK/serial-$tag.log" -monitor none \
     -drive "file=$VM_WORK/disk.qcow2,if=virtio,format=qcow2,cache=unsafe" \
     -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$VM_PORT-:22" \

@@ -44,7 +44,9 @@ inline state::Host vps_host() {
   host.address = "203.0.113.10";
   host.ssh.port = 22;
   host.ssh.user = "root";
-  host.disk = state::DiskAssignment{"vps-gpt", {"/dev/loop0"}, "/"};
+  host.disk.emplace();
+  host.disk->layout = "vps-gpt";
+  host.disk->devices = {"/dev/loop0"};
   host.sections = {"address", "disk", "users", "files"};
   return host;
 }

@@ -85,6 +85,7 @@ struct FakeMachine {
                                        co_return ok();
                                      },
                                      nullptr,
+                                     nullptr,
                                      out,
                                      log};
     state::Host host = vps_host();
@@ -235,6 +236,7 @@ TEST_CASE("waiting after the reboot retries until the new system answers") {
         nullptr,
         [&](const state::Host&) -> asio::awaitable<Status> { co_return ok(); },
         nullptr,
+        nullptr,
         fake.out,
         fake.log};
     state::Host host = vps_host();
@@ -276,6 +278,7 @@ TEST_CASE("a machine that does not come back fails the wait with the finishing c
       },
       nullptr,
       [&](const state::Host&) -> asio::awaitable<Status> { co_return ok(); },
+      nullptr,
       nullptr,
       fake.out,
       fake.log};

@@ -90,9 +90,6 @@ TEST_CASE("the new system's files") {
                                        "/etc/default/grub.d/50-reconcile.cfg"};
   CHECK(bundle.paths() == expected);
   CHECK(bundle.input().view().find("ssh-ed25519 AAAA admin\n") != std::string_view::npos);
-  secrets::SecureBuffer identity("AGE-SECRET-KEY-1XYZ\n", 20);
-  files.age_identity = &identity;
-  CHECK(machine_files(files).paths().back() == "/var/lib/reconcile/host.key");
 }
 
 TEST_CASE("prepare creates the mount root and leaves an unmounted one alone") {
