@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -100,7 +101,13 @@ int build_image(const BootstrapCommandOptions& options) {
     std::cerr << "error: building an image needs root on the controller (debootstrap)\n";
     return kExitInvalidInput;
   }
-  std::cerr << "building " << path << " (debootstrap from " << spec.mirror << ")\n";
+  if (std::filesystem::exists(path)) {
+    std::cerr << "cached: " << path << "\n";
+    std::cout << path << "\n";
+    return kExitOk;
+  }
+  std::cerr << "building " << path << " (debootstrap from " << spec.mirror
+            << "; about 1.5 min on an idle machine)\n";
   asio::io_context io;
   auto controller = transport::make_local_transport(io);
   transport::RunOptions run;
