@@ -50,14 +50,18 @@ std::string string_field(const json& object, const char* key) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-// The default route's gateway and device, from `ip -j route show default`.
-void default_route(const json& routes, bool ipv6, std::string& gateway, std::string& device) {
+// The default route's gateway, device and origin, from `ip -j route show
+// default`.
+void default_route(const json& routes, bool ipv6, std::string& gateway, std::string& device,
+                   bool& automatic) {
   for (const auto& route : routes) {
     if (!route.is_object() || string_field(route, "dst") != "default") continue;
     std::string via = string_field(route, "gateway");
     if (via.empty() || !valid_ip(via, ipv6)) continue;
     gateway = via;
     device = string_field(route, "dev");
+    std::string protocol = string_field(route, "protocol");
+    automatic = protocol == (ipv6 ? "ra" : "dhcp");
     return;
   }
 }
@@ -106,13 +110,13 @@ std::vector<std::string> nameservers(std::string_view resolv) {
 }  // namespace
 
 bool NetworkFacts::dhcp4() const {
-  return std::any_of(addresses.begin(), addresses.end(),
-                     [](const InterfaceAddress& a) { return !a.ipv6 && a.dynamic; });
+  return gateway4_dhcp || std::any_of(addresses.begin(), addresses.end(),
+                                      [](const auto& a) { return !a.ipv6 && a.dynamic; });
 }
 
 bool NetworkFacts::ra6() const {
-  return std::any_of(addresses.begin(), addresses.end(),
-                     [](const InterfaceAddress& a) { return a.ipv6 && a.dynamic; });
+  return gateway6_ra || std::any_of(addresses.begin(), addresses.end(),
+                                    [](const auto& a) { return a.ipv6 && a.dynamic; });
 }
 
 Result<NetworkFacts> parse_network(std::string_view ip_addr, std::string_view route4,
@@ -126,8 +130,8 @@ Result<NetworkFacts> parse_network(std::string_view ip_addr, std::string_view ro
 
   NetworkFacts facts;
   std::string device4, device6;
-  default_route(*routes4, false, facts.gateway4, device4);
-  default_route(*routes6, true, facts.gateway6, device6);
+  default_route(*routes4, false, facts.gateway4, device4, facts.gateway4_dhcp);
+  default_route(*routes6, true, facts.gateway6, device6, facts.gateway6_ra);
   const json* chosen = nullptr;
   for (const std::string& wanted : {device4, device6, std::string()}) {
     for (const auto& link : *links) {
@@ -150,8 +154,14 @@ Result<NetworkFacts> parse_network(std::string_view ip_addr, std::string_view ro
     return failed_precondition("interface " + facts.interface + " has no Ethernet MAC address");
   }
   facts.addresses = global_addresses(*chosen);
-  if (device4 != facts.interface) facts.gateway4.clear();
-  if (device6 != facts.interface) facts.gateway6.clear();
+  if (device4 != facts.interface) {
+    facts.gateway4.clear();
+    facts.gateway4_dhcp = false;
+  }
+  if (device6 != facts.interface) {
+    facts.gateway6.clear();
+    facts.gateway6_ra = false;
+  }
   facts.dns = nameservers(resolv_conf);
   return facts;
 }

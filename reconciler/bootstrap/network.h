@@ -30,10 +30,12 @@ struct NetworkFacts {
   std::vector<InterfaceAddress> addresses;
   std::string gateway4;
   std::string gateway6;
+  bool gateway4_dhcp = false;  // the default route came from DHCP (protocol dhcp)
+  bool gateway6_ra = false;    // ... from a router advertisement (protocol ra)
   std::vector<std::string> dns;
 
-  bool dhcp4() const;  // an IPv4 address came from DHCP
-  bool ra6() const;    // an IPv6 address came from router advertisements
+  bool dhcp4() const;  // an IPv4 address or the IPv4 default route came from DHCP
+  bool ra6() const;    // an IPv6 address or the IPv6 default route came from an RA
 };
 
 // Parses `ip -j addr`, `ip -j -4 route show default`, `ip -j -6 route show

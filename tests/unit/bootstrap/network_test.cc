@@ -99,6 +99,22 @@ TEST_CASE("DHCP and router advertisements stay dynamic on the new system") {
   CHECK(config.find("[Route]") == std::string::npos);
 }
 
+TEST_CASE("a default route from a router advertisement stays automatic") {
+  // QEMU's user network: a static IPv4 address, and an IPv6 default route
+  // learnt from slirp's RA (with no global IPv6 address).
+  auto facts = parse_network(
+      kRescueAddr, kRescueRoute4,
+      R"json([{"dst":"default","gateway":"fe80::2","dev":"eth0","protocol":"ra"}])json", "");
+  REQUIRE(facts.has_value());
+  CHECK(facts->gateway6 == "fe80::2");
+  CHECK(facts->ra6());
+  CHECK_FALSE(facts->dhcp4());
+  std::string config = networkd_config(*facts);
+  CHECK(config.find("IPv6AcceptRA=yes\n") != std::string::npos);
+  CHECK(config.find("fe80::2") == std::string::npos);
+  CHECK(config.find("Gateway=10.0.2.2\n") != std::string::npos);
+}
+
 TEST_CASE("no usable interface, and output that is not iproute2's JSON") {
   auto none = parse_network(
       R"json([{"ifname":"lo","address":"00:00:00:00:00:00","addr_info":[]}])json", "[]", "[]", "");
