@@ -313,6 +313,10 @@ void add_bootstrap_command(CLI::App& app, CommandContext& context) {
   command->add_option("--host-key-file", options->host_key_file,
                       "Place this ed25519 private key as the new system's SSH host key instead "
                       "of generating one");
+  command->add_option("--identity", options->identity_files,
+                      "The controller's age identity file (repeatable; default "
+                      "$RECONCILE_IDENTITY): decrypts secrets/hosts/HOST.age, the host's own age "
+                      "identity, for /var/lib/reconcile/host.key");
   command
       ->add_option("--boot-timeout", options->boot_timeout_seconds,
                    "Seconds to wait for SSH after a kexec or the reboot")

@@ -18,8 +18,10 @@ case $ARCH in
   arm64) extra="linux-image-arm64 grub-efi-arm64 efibootmgr" ;;
   *) echo "install-debian: unsupported architecture $ARCH" >&2; exit 1 ;;
 esac
-base=systemd-sysv,udev,openssh-server,iproute2,kmod,procps,e2fsprogs,dosfstools,xfsprogs
-base=$base,btrfs-progs,lvm2,ca-certificates,zstd,initramfs-tools,less
+# fdisk (sfdisk) because the disk module's probe reads partition tables with
+# it on every run; the file system tools of every layout (fsck at boot).
+base=systemd-sysv,udev,openssh-server,iproute2,kmod,procps,fdisk,e2fsprogs,dosfstools
+base=$base,xfsprogs,btrfs-progs,lvm2,ca-certificates,zstd,initramfs-tools,less
 log=$(mktemp /tmp/install-debian.XXXXXX)
 step() { echo "install-debian: $*"; }
 
