@@ -165,7 +165,8 @@ LoadResult load_repo(const RepoSource& source) {
     auto layout = repo.disk_layouts.find(host.disk->layout);
     if (layout == repo.disk_layouts.end()) continue;  // reported: missing or invalid layout
     host.disk->model = layout->second;
-    if (host.disk->devices.size() != layout->second.device_count()) {
+    if (!host.disk->devices.empty() &&
+        host.disk->devices.size() != layout->second.device_count()) {
       diagnostics.error({host.file}, "disk: layout '" + host.disk->layout + "' needs " +
                                          std::to_string(layout->second.device_count()) +
                                          " device(s), the host names " +

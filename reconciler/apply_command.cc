@@ -13,48 +13,42 @@
 #include "reconciler/host_selection.h"
 #include "reconciler/plan_output.h"
 #include "reconciler/repo_loading.h"
+#include "reconciler/secret_loading.h"
 
 namespace reconcile {
 
 namespace {
 
 struct ApplyOptions {
-  RepoOptions repo;
-  ConnectionOptions connection;
   std::vector<std::string> hosts;
   bool dry_run = false;
   bool json = false;
   bool allow_destructive = false;
   bool quiet = false;
+  std::string identity = kDefaultControllerIdentity;
 };
 
-int run_apply(const ApplyOptions& options) {
-  auto source = open_repo(options.repo);
-  if (!source) {
-    std::cerr << "error: " << source.error().message() << "\n";
-    return kExitInvalidInput;
-  }
-  state::LoadResult loaded = state::load_repo(**source);
-  if (!loaded.ok()) {
-    print_diagnostics(loaded.diagnostics, diagnostic_prefix(options.repo));
-    std::cerr << loaded.diagnostics.size() << " error(s) in " << loaded.repo.origin
-              << "; nothing was applied\n";
-    return kExitInvalidInput;
-  }
+int run_apply(const ApplyOptions& options, const CommandContext& context) {
+  auto loaded_repo = load_valid_repo(context.repo);
+  if (!loaded_repo) return kExitInvalidInput;
+  const state::LoadResult& loaded = loaded_repo->loaded;
   auto hosts = select_hosts(loaded.repo, options.hosts);
   if (!hosts) {
     std::cerr << "error: " << hosts.error().message() << "\n";
     return kExitInvalidInput;
   }
-  EngineOptions engine = engine_options(options.connection);
+  EngineOptions engine = engine_options(context.connection);
   engine.dry_run = options.dry_run;
   engine.allow_destructive = options.allow_destructive;
+  // Decrypted in memory only, for the hosts selected; see secret_loading.h.
+  secrets::SecretStore secrets = load_secret_store(*loaded_repo->source, *hosts, options.identity);
+  engine.secrets = &secrets;
   std::vector<std::string> names;
   for (const auto* host : *hosts)
     names.push_back(host->name);
   auto progress = make_progress(names, isatty(STDERR_FILENO) != 0, options.quiet);
   std::vector<HostReport> reports =
-      run_hosts(*hosts, make_transport_factory(options.connection), engine, *progress);
+      run_hosts(*hosts, make_transport_factory(context.connection), engine, *progress);
   if (options.json) {
     std::cout
         << render_json(reports, loaded.repo.origin, loaded.repo.commit, !options.dry_run).dump(2)
@@ -69,18 +63,23 @@ int run_apply(const ApplyOptions& options) {
 
 void add_apply_command(CLI::App& app, CommandContext& context) {
   auto options = std::make_shared<ApplyOptions>();
-  add_repo_options(app, options->repo);
-  add_connection_options(app, options->connection);
-  app.add_option("--host", options->hosts, "Only hosts whose name matches this glob (repeatable)");
+  add_repo_options(app, context.repo);
+  add_connection_options(app, context.connection);
+  app.add_option("--host", options->hosts, "Only hosts whose name matches this glob (repeatable)")
+      ->allow_extra_args(false);
   app.add_flag("-n,--dry-run", options->dry_run,
                "Print the plan and change nothing (exit 0: nothing to do, 2: changes pending)");
   app.add_flag("--json", options->json, "Print the plan (or the apply report) as JSON");
   app.add_flag("--allow-destructive", options->allow_destructive,
                "Also apply destructive changes (removing users, packages, files; repartitioning)");
   app.add_flag("-q,--quiet", options->quiet, "No progress lines on stderr");
+  app.add_option("--identity", options->identity,
+                 "The controller's age identity file, which decrypts the secrets hosts use "
+                 "(in memory only)")
+      ->capture_default_str();
   app.callback([options, &context, &app] {
     if (!app.get_subcommands().empty()) return;
-    context.exit_code = run_apply(*options);
+    context.exit_code = run_apply(*options, context);
   });
 }
 

@@ -4,7 +4,6 @@
 // the repository, builds the transports, and hands the runner the normal
 // engine run as its last step. `--build-image` only builds the cached image.
 
-#include <sodium.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -22,18 +21,18 @@
 #include "reconciler/exit_codes.h"
 #include "reconciler/plan_output.h"
 #include "reconciler/repo_loading.h"
+#include "reconciler/secret_loading.h"
 #include "reconciler/transport/host_key.h"
 #include "reconciler/transport/local_transport.h"
 #include "reconciler/transport/ssh_transport.h"
 #include "secrets/keys.h"
+#include "secrets/secret_file.h"
 
 namespace reconcile {
 
 namespace {
 
 struct BootstrapCommandOptions {
-  RepoOptions repo;
-  ConnectionOptions connection;
   std::string host;
   bool dry_run = false;
   bool allow_destructive = false;
@@ -45,7 +44,7 @@ struct BootstrapCommandOptions {
   int port = 0;
   std::string rescue_host_key;
   std::string host_key_file;
-  std::vector<std::string> identity_files;
+  std::string identity = kDefaultControllerIdentity;
   int boot_timeout_seconds = 600;
   bool build_image = false;
   std::string release = "bookworm";
@@ -122,25 +121,12 @@ int build_image(const BootstrapCommandOptions& options) {
   return kExitOk;
 }
 
-// The controller's age identities: --identity files, else $RECONCILE_IDENTITY.
-Result<secrets::IdentityList> load_identities(std::vector<std::string> files) {
-  const char* variable = std::getenv("RECONCILE_IDENTITY");
-  if (files.empty() && variable != nullptr && *variable != '\0') files.push_back(variable);
-  secrets::IdentityList identities;
-  for (const auto& file : files) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return not_found("--identity: cannot read " + file);
-    secrets::SecureBuffer text;
-    char chunk[4096];
-    while (in.read(chunk, sizeof chunk) || in.gcount() > 0)
-      text.append(chunk, static_cast<size_t>(in.gcount()));
-    sodium_memzero(chunk, sizeof chunk);
-    auto parsed = secrets::parse_identity_file(text, file);
-    if (!parsed) return std::move(parsed).error();
-    for (auto& identity : *parsed)
-      identities.push_back(std::move(identity));
-  }
-  return identities;
+// The controller's age identity (--identity). A missing file is no error
+// here: only a host whose repository holds secrets/hosts/HOST.age needs it,
+// and find_host_identity says so then.
+Result<secrets::IdentityList> load_identities(const std::string& file) {
+  if (file.empty() || !std::filesystem::exists(file)) return secrets::IdentityList{};
+  return secrets::read_identity_files({file});
 }
 
 transport::SshClientOptions client_options(const ConnectionOptions& connection) {
@@ -153,30 +139,21 @@ transport::SshClientOptions client_options(const ConnectionOptions& connection) 
   return client;
 }
 
-std::string resume_command(const BootstrapCommandOptions& options) {
-  std::string command = "reconcile -C " + shell_quote(options.repo.path);
-  if (options.repo.revision_given()) command += " --rev " + shell_quote(options.repo.revision);
+std::string resume_command(const BootstrapCommandOptions& options, const RepoOptions& repo) {
+  std::string command = "reconcile -C " + shell_quote(repo.path);
+  if (repo.revision_given()) command += " --rev " + shell_quote(repo.revision);
   return command + " --host " + shell_quote(options.host);
 }
 
-int run_bootstrap_command(const BootstrapCommandOptions& options) {
+int run_bootstrap_command(const BootstrapCommandOptions& options, const CommandContext& context) {
   if (options.build_image) return build_image(options);
   if (options.host.empty()) {
     std::cerr << "error: name the HOST to bootstrap (or pass --build-image)\n";
     return kExitInvalidInput;
   }
-  auto source = open_repo(options.repo);
-  if (!source) {
-    std::cerr << "error: " << source.error().message() << "\n";
-    return kExitInvalidInput;
-  }
-  state::LoadResult loaded = state::load_repo(**source);
-  if (!loaded.ok()) {
-    print_diagnostics(loaded.diagnostics, diagnostic_prefix(options.repo));
-    std::cerr << loaded.diagnostics.size() << " error(s) in " << loaded.repo.origin
-              << "; nothing was done\n";
-    return kExitInvalidInput;
-  }
+  auto loaded_repo = load_valid_repo(context.repo);
+  if (!loaded_repo) return kExitInvalidInput;
+  const state::LoadResult& loaded = loaded_repo->loaded;
   const state::Host* host = nullptr;
   for (const auto& candidate : loaded.repo.hosts)
     if (candidate.name == options.host) host = &candidate;
@@ -215,18 +192,18 @@ int run_bootstrap_command(const BootstrapCommandOptions& options) {
     bootstrap_options.rescue_host_key = *key;
   }
   if (!options.host_key_file.empty()) bootstrap_options.host_key_file = options.host_key_file;
-  auto identities = load_identities(options.identity_files);
+  auto identities = load_identities(options.identity);
   if (!identities) {
     std::cerr << "error: " << identities.error().message() << "\n";
     return kExitInvalidInput;
   }
   bootstrap_options.boot_timeout = std::chrono::seconds(options.boot_timeout_seconds);
   bootstrap_options.script_timeout =
-      std::chrono::seconds(options.connection.command_timeout_seconds);
-  bootstrap_options.reconcile_command = resume_command(options);
+      std::chrono::seconds(context.connection.command_timeout_seconds);
+  bootstrap_options.reconcile_command = resume_command(options, context.repo);
 
   asio::io_context io;
-  transport::SshClientOptions client = client_options(options.connection);
+  transport::SshClientOptions client = client_options(context.connection);
   auto connect = [&](const std::string& pinned_key) {
     transport::SshTarget target;
     target.name = host->name;
@@ -238,9 +215,14 @@ int run_bootstrap_command(const BootstrapCommandOptions& options) {
   };
   auto controller = transport::make_local_transport(io);
   auto progress = make_progress({host->name}, false, options.quiet);
-  EngineOptions engine = engine_options(options.connection);
+  EngineOptions engine = engine_options(context.connection);
   engine.dry_run = false;
   engine.allow_destructive = options.allow_destructive;
+  // The converge step delivers the host's secrets like apply does.
+  std::vector<const state::Host*> selected{host};
+  secrets::SecretStore secrets =
+      load_secret_store(*loaded_repo->source, selected, options.identity);
+  engine.secrets = &secrets;
   auto converge = [&](const state::Host& pinned) -> asio::awaitable<Status> {
     transport::SshTarget target;
     target.name = pinned.name;
@@ -261,7 +243,7 @@ int run_bootstrap_command(const BootstrapCommandOptions& options) {
                                               connect,
                                               controller.get(),
                                               converge,
-                                              source->get(),
+                                              loaded_repo->source.get(),
                                               &*identities,
                                               std::cout,
                                               options.quiet ? discard : std::cerr};
@@ -278,8 +260,8 @@ void add_bootstrap_command(CLI::App& app, CommandContext& context) {
       "bootstrap",
       "Install Debian on a machine booted into a rescue system (or, with --kexec, its stock "
       "image), reboot into it and converge it: see docs/bootstrap.md");
-  add_repo_options(*command, options->repo);
-  add_connection_options(*command, options->connection);
+  add_repo_options(*command, context.repo);
+  add_connection_options(*command, context.connection);
   command->add_option("HOST", options->host, "The host to bootstrap (hosts/HOST.yaml)");
   command->add_flag("-n,--dry-run", options->dry_run,
                     "Connect, gather facts and print the whole bootstrap plan; change nothing "
@@ -313,10 +295,12 @@ void add_bootstrap_command(CLI::App& app, CommandContext& context) {
   command->add_option("--host-key-file", options->host_key_file,
                       "Place this ed25519 private key as the new system's SSH host key instead "
                       "of generating one");
-  command->add_option("--identity", options->identity_files,
-                      "The controller's age identity file (repeatable; default "
-                      "$RECONCILE_IDENTITY): decrypts secrets/hosts/HOST.age, the host's own age "
-                      "identity, for /var/lib/reconcile/host.key");
+  command
+      ->add_option("--identity", options->identity,
+                   "The controller's age identity file: decrypts secrets/hosts/HOST.age (the "
+                   "host's own age identity, for /var/lib/reconcile/host.key) and the secrets "
+                   "the converge step delivers")
+      ->capture_default_str();
   command
       ->add_option("--boot-timeout", options->boot_timeout_seconds,
                    "Seconds to wait for SSH after a kexec or the reboot")
@@ -328,7 +312,8 @@ void add_bootstrap_command(CLI::App& app, CommandContext& context) {
   command->add_option("--release", options->release, "Debian release for --build-image")
       ->capture_default_str();
   command->add_flag("-q,--quiet", options->quiet, "No progress lines on stderr");
-  command->callback([options, &context] { context.exit_code = run_bootstrap_command(*options); });
+  command->callback(
+      [options, &context] { context.exit_code = run_bootstrap_command(*options, context); });
 }
 
 }  // namespace reconcile

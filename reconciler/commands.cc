@@ -10,6 +10,7 @@ const std::vector<CommandSpec>& command_table() {
       {"check", add_check_command},
       {"facts", add_facts_command},
       {"disk", add_disk_command},
+      {"secrets", add_secrets_command},
   };
   return table;
 }

@@ -19,8 +19,6 @@ namespace reconcile {
 namespace {
 
 struct DiskPlanOptions {
-  RepoOptions repo;
-  ConnectionOptions connection;
   std::string layout;
   std::vector<std::string> devices;
   std::string host;
@@ -28,15 +26,16 @@ struct DiskPlanOptions {
 };
 
 // Probes the host (or this machine) and returns its disk facts.
-Result<disk::DiskFacts> probe_disks(const state::Host& host, const DiskPlanOptions& options) {
+Result<disk::DiskFacts> probe_disks(const state::Host& host, const DiskPlanOptions& options,
+                                    const CommandContext& context) {
   asio::io_context io;
-  auto factory = make_transport_factory(options.connection);
+  auto factory = make_transport_factory(context.connection);
   auto transport = TRY(factory(io, host));
   std::string script =
       modules::script_preamble() + disk::disk_probe_script(options.devices, options.mount_root);
   Result<disk::DiskFacts> facts = internal_error("probe did not run");
   transport::RunOptions run_options;
-  run_options.timeout = std::chrono::seconds(options.connection.command_timeout_seconds);
+  run_options.timeout = std::chrono::seconds(context.connection.command_timeout_seconds);
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
@@ -56,17 +55,10 @@ Result<disk::DiskFacts> probe_disks(const state::Host& host, const DiskPlanOptio
   return facts;
 }
 
-int run_disk_plan(const DiskPlanOptions& options) {
-  auto source = open_repo(options.repo);
-  if (!source) {
-    std::cerr << "error: " << source.error().message() << "\n";
-    return kExitInvalidInput;
-  }
-  state::LoadResult loaded = state::load_repo(**source);
-  if (!loaded.ok()) {
-    print_diagnostics(loaded.diagnostics, diagnostic_prefix(options.repo));
-    return kExitInvalidInput;
-  }
+int run_disk_plan(const DiskPlanOptions& options, const CommandContext& context) {
+  auto loaded_repo = load_valid_repo(context.repo);
+  if (!loaded_repo) return kExitInvalidInput;
+  const state::LoadResult& loaded = loaded_repo->loaded;
   auto layout = loaded.repo.disk_layouts.find(options.layout);
   if (layout == loaded.repo.disk_layouts.end()) {
     std::cerr << "error: no disk layout '" << options.layout << "' (disk-layouts/" << options.layout
@@ -85,7 +77,7 @@ int run_disk_plan(const DiskPlanOptions& options) {
     }
     target = *hosts->front();
   }
-  auto facts = probe_disks(target, options);
+  auto facts = probe_disks(target, options, context);
   if (!facts) {
     std::cerr << target.name << ": " << facts.error().message() << "\n";
     return facts.error().is_retryable() || facts.error().code() == ErrorCode::kUnauthenticated
@@ -113,8 +105,8 @@ void add_disk_command(CLI::App& app, CommandContext& context) {
       "plan",
       "Show what a disk layout would do to a device (reads facts, changes nothing; exit 0: "
       "nothing to do, 2: changes, 3: refused)");
-  add_repo_options(*plan, options->repo);
-  add_connection_options(*plan, options->connection);
+  add_repo_options(*plan, context.repo);
+  add_connection_options(*plan, context.connection);
   plan->add_option("--layout", options->layout, "Layout name (disk-layouts/NAME.yaml)")->required();
   plan->add_option("--device", options->devices, "Device (twice for a RAID1 layout)")->required();
   plan->add_option("--host", options->host,
@@ -122,7 +114,7 @@ void add_disk_command(CLI::App& app, CommandContext& context) {
   plan->add_option("--mount-root", options->mount_root,
                    "Directory the layout's mountpoints live under")
       ->capture_default_str();
-  plan->callback([options, &context] { context.exit_code = run_disk_plan(*options); });
+  plan->callback([options, &context] { context.exit_code = run_disk_plan(*options, context); });
 }
 
 }  // namespace reconcile

@@ -3,9 +3,10 @@
 # machine with a blank 8 GiB disk, booted into the rescue system, is
 # bootstrapped with the image route: partitioned (vps-gpt), Debian streamed
 # in, configured, rebooted from its disk and converged (groups, users,
-# files). Then, over SSH with the host key bootstrap printed:
-# the partitions (lsblk), the host key, hostname, network, users and files,
-# the age identity from the secrets store, and an empty plan from a second,
+# files, a secret on tmpfs). Then, over SSH with the host key bootstrap
+# printed: the partitions (lsblk), the host key, hostname, network, users and
+# files, the secret's content, owner and mode on the tmpfs /run/secrets, the
+# age identity from the secrets store, and an empty plan from a second,
 # ordinary run.
 #
 # Needs root, qemu-system-x86_64 and the assets of tools/build-vm-assets
@@ -76,15 +77,18 @@ files:
     group: ops
     mode: "0640"
   /srv/data: { type: directory, mode: "0750" }
+secrets:
+  app-token: { owner: alice, group: ops, mode: "0440" }
 YAML
-# (secrets delivery is not on main yet: the secret on tmpfs is asserted below
-# as PENDING, not as passed.)
 
 # The host's age identity in the secrets store, encrypted to the controller.
 mkdir -p "$repo/secrets/hosts"
 age-keygen -o "$VM_WORK/controller.key" 2>/dev/null
 age-keygen -o "$VM_WORK/vm1.key" 2>/dev/null
 age -r "$(age-keygen -y "$VM_WORK/controller.key")" -o "$repo/secrets/hosts/vm1.age" "$VM_WORK/vm1.key"
+# A secret the converge step delivers onto the tmpfs /run/secrets.
+token="token-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+printf '%s\n' "$token" | age -r "$(age-keygen -y "$VM_WORK/controller.key")" -o "$repo/secrets/app-token.age"
 
 common=(-C "$repo" --ssh-key "$VM_CLIENT_KEY" --no-agent --known-hosts "$VM_WORK/known_hosts"
   --install image --image-cache "$VM_IMAGE_CACHE" --mirror "$VM_MIRROR"
@@ -153,13 +157,16 @@ echo "system state: $state"
 root 700" ] || fail "host.key is not root's with mode 0600 in a 0700 directory"
 [ "$(run cat /var/lib/reconcile/host.key)" = "$(cat "$VM_WORK/vm1.key")" ] ||
   fail "host.key is not the host's age identity from the repository"
-echo "PENDING: secret on tmpfs (content, owner, mode): secrets delivery is not on main yet"
+[ "$(run findmnt -n -o FSTYPE /run/secrets)" = tmpfs ] || fail "/run/secrets is not a tmpfs"
+[ "$(run stat -c '%U:%G %a' /run/secrets/app-token)" = "alice:ops 440" ] ||
+  fail "/run/secrets/app-token has the wrong owner or mode"
+[ "$(run cat /run/secrets/app-token)" = "$token" ] || fail "the secret's content differs"
 
 echo "== second run: the plan must be empty"
 sed -i "s|^ssh: { port: $VM_PORT }|ssh: { port: $VM_PORT, host_key: \"$host_key\" }|" "$repo/hosts/vm1.yaml"
 rc=0
 "$reconcile" --dry-run -C "$repo" --host vm1 --ssh-key "$VM_CLIENT_KEY" --no-agent \
-  --known-hosts /dev/null >"$VM_WORK/second.txt" 2>&1 || rc=$?
+  --known-hosts /dev/null --identity "$VM_WORK/controller.key" >"$VM_WORK/second.txt" 2>&1 || rc=$?
 cat "$VM_WORK/second.txt"
 [ "$rc" = 0 ] || fail "the second plan is not empty (exit $rc)"
 
