@@ -42,6 +42,7 @@ finish() {
   rm -rf "$VM_WORK"
 }
 trap finish EXIT
+trap 'exit 143' TERM INT HUP  # so that a ctest timeout still stops QEMU
 fail() { echo "FAIL: $*"; exit 1; }
 elapsed() { echo "$(($(date +%s) - test_start)) s"; }
 
@@ -117,7 +118,7 @@ vm_ssh "$VM_WORK/rescue_known_hosts" 'test ! -e /dev/vda1' || fail "the refused 
 echo "== bootstrap"
 bootstrap_start=$(date +%s)
 rc=0
-"$reconcile" bootstrap vm1 "${common[@]}" --allow-destructive --boot-timeout 300 \
+"$reconcile" bootstrap vm1 "${common[@]}" --allow-destructive --boot-timeout 600 \
   >"$VM_WORK/bootstrap.out" 2>"$VM_WORK/bootstrap.err" || rc=$?
 cat "$VM_WORK/bootstrap.out"
 grep -E '\] [a-z]+: done in|streamed|answers' "$VM_WORK/bootstrap.err" || true
@@ -129,7 +130,8 @@ case $host_key in ssh-ed25519\ *) ;; *) fail "no host key line in the output: '$
 echo "[127.0.0.1]:$VM_PORT $host_key" >"$VM_WORK/new_known_hosts"
 
 echo "== checks over SSH (host key pinned: $host_key)"
-run() { vm_ssh "$VM_WORK/new_known_hosts" "$@"; }
+# ssh joins its arguments into one remote command line: quote each word.
+run() { vm_ssh "$VM_WORK/new_known_hosts" "$(printf '%q ' "$@")"; }
 run true || fail "SSH with the printed host key failed"
 [ "$(run cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub)" = "$host_key" ] ||
   fail "the host's key file differs from the pinned key"
