@@ -137,9 +137,9 @@ run true || fail "SSH with the printed host key failed"
   fail "the host's key file differs from the pinned key"
 layout=$(run lsblk -n -r -o NAME,PARTLABEL,FSTYPE,MOUNTPOINT /dev/vda)
 echo "$layout"
-echo "$layout" | grep -q '^vda1 bios  $' || fail "vda1 is not the empty BIOS boot partition"
-echo "$layout" | grep -q '^vda2 esp vfat /boot/efi$' || fail "vda2 is not the ESP on /boot/efi"
-echo "$layout" | grep -q '^vda3 root ext4 /$' || fail "vda3 is not the ext4 root"
+grep -q '^vda1 bios  $' <<<"$layout" || fail "vda1 is not the empty BIOS boot partition"
+grep -q '^vda2 esp vfat /boot/efi$' <<<"$layout" || fail "vda2 is not the ESP on /boot/efi"
+grep -q '^vda3 root ext4 /$' <<<"$layout" || fail "vda3 is not the ext4 root"
 root_uuid=$(run findmnt -n -o UUID /)
 run grep -q "^UUID=$root_uuid / ext4" /etc/fstab || fail "fstab does not mount / by UUID"
 run test -f /boot/efi/EFI/BOOT/BOOTX64.EFI || fail "no UEFI GRUB on the ESP"
