@@ -60,12 +60,16 @@ vm_start() {
 
 vm_stop() {
   touch "$VM_WORK/stop"
-  if [ -s "$VM_WORK/qemu.pid" ]; then kill "$(cat "$VM_WORK/qemu.pid")" 2>/dev/null || true; fi
+  local pid
+  # QEMU removes its pid file when it exits: read it once, quietly.
+  pid=$(cat "$VM_WORK/qemu.pid" 2>/dev/null || true)
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
   if [ -n "${VM_SUPERVISOR:-}" ]; then
     kill "$VM_SUPERVISOR" 2>/dev/null || true
     wait "$VM_SUPERVISOR" 2>/dev/null || true
   fi
-  if [ -s "$VM_WORK/qemu.pid" ]; then kill -9 "$(cat "$VM_WORK/qemu.pid")" 2>/dev/null || true; fi
+  pid=$(cat "$VM_WORK/qemu.pid" 2>/dev/null || true)
+  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
 }
 
 # vm_ssh KNOWN_HOSTS COMMAND...: OpenSSH into the guest, host key checked.
