@@ -14,8 +14,8 @@ namespace {
 // Top-level keys in the order the summary lists them.
 const std::vector<std::string>& section_order() {
   static const std::vector<std::string> order = {
-      "address",  "ssh",    "roles",    "disk",    "groups", "users",         "packages", "files",
-      "services", "sysctl", "security", "secrets", "vars",   "age_recipient", "health"};
+      "address", "ssh",      "roles",  "os",       "disk",    "groups", "users",         "packages",
+      "files",   "services", "sysctl", "security", "secrets", "vars",   "age_recipient", "health"};
   return order;
 }
 
@@ -86,6 +86,7 @@ void parse_sections(FieldReader& reader, Host& host, ParseContext& ctx) {
     parse_ssh_connection(*node, "ssh", host.ssh, true, ctx);
   }
   if (const YamlNode* node = reader.get("vars")) parse_vars(*node, host, ctx);
+  if (const YamlNode* node = reader.get("os")) parse_os(*node, host, ctx);
   if (const YamlNode* node = reader.get("disk")) parse_disk(*node, host, ctx);
   if (const YamlNode* node = reader.get("groups")) parse_groups(*node, host, ctx);
   if (const YamlNode* node = reader.get("users")) parse_users(*node, host, ctx);

@@ -26,6 +26,13 @@ struct SshConnection {
   std::optional<std::string> host_key;
 };
 
+// The operating system `reconcile bootstrap` installs (`os:`). Only Debian
+// is installed for now; the release is a Debian code name.
+struct OsSpec {
+  std::string family = "debian";
+  std::string release = "bookworm";
+};
+
 struct DiskAssignment {
   std::string layout;                // a file disk-layouts/<layout>.yaml
   std::vector<std::string> devices;  // one, or two for RAID1 layouts
@@ -171,6 +178,7 @@ struct Host {
   std::string address;  // host name, IP address, or "local"
   SshConnection ssh;    // defaults already applied
   std::vector<std::string> roles;
+  std::optional<OsSpec> os;
   std::optional<DiskAssignment> disk;
   std::vector<Group> groups;
   std::vector<User> users;

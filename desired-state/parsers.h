@@ -37,6 +37,7 @@ RepoSettings parse_settings(const YamlNode& root, ParseContext& ctx);
 
 void parse_ssh_connection(const YamlNode& node, const std::string& path, SshConnection& out,
                           bool allow_host_key, ParseContext& ctx);
+void parse_os(const YamlNode& node, Host& host, ParseContext& ctx);
 void parse_groups(const YamlNode& node, Host& host, ParseContext& ctx);
 void parse_users(const YamlNode& node, Host& host, ParseContext& ctx);
 void parse_packages(const YamlNode& node, Host& host, ParseContext& ctx);

@@ -33,6 +33,7 @@ void add_connection_options(CLI::App& command, ConnectionOptions& options);
 
 // Rows of the table, one file each.
 void add_apply_command(CLI::App& app, CommandContext& context);  // the default: plan and apply
+void add_bootstrap_command(CLI::App& app, CommandContext& context);
 void add_check_command(CLI::App& app, CommandContext& context);
 void add_facts_command(CLI::App& app, CommandContext& context);
 void add_disk_command(CLI::App& app, CommandContext& context);

@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# VM end-to-end test of `reconcile bootstrap` (ctest label `vm`): a QEMU
+# machine with a blank 8 GiB disk, booted into the rescue system, is
+# bootstrapped with the image route: partitioned (vps-gpt), Debian streamed
+# in, configured, rebooted from its disk and converged (groups, users,
+# files, a secret on tmpfs). Then, over SSH with the host key bootstrap
+# printed: the partitions (lsblk), the host key, hostname, network, users and
+# files, the secret's content, owner and mode on the tmpfs /run/secrets, the
+# age identity from the secrets store, and an empty plan from a second,
+# ordinary run.
+#
+# Needs root, qemu-system-x86_64 and the assets of tools/build-vm-assets
+# (the `vm_assets` fixture builds them; their cache is $RECONCILE_VM_CACHE).
+# Exits 77 (skipped) with the reason when QEMU cannot run here.
+set -Eeuo pipefail
+here=$(dirname "$(readlink -f "$0")")
+# shellcheck source=tests/vm/lib.sh
+. "$here/lib.sh"
+
+reconcile=${1:?usage: bootstrap_test.sh RECONCILE_BINARY}
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "the VM tests need root"
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
+cache=${RECONCILE_VM_CACHE:-/var/cache/reconcile-vm}
+[ -s "$cache/assets.env" ] || skip "no VM assets in $cache (tools/build-vm-assets failed or did not run)"
+# shellcheck disable=SC1091
+. "$cache/assets.env"
+
+test_start=$(date +%s)
+VM_WORK=$(mktemp -d /tmp/reconcile-vm-test.XXXXXX)
+VM_PORT=$(vm_free_port)
+status=1
+finish() {
+  vm_stop
+  if [ "$status" != 0 ]; then
+    echo "---- bootstrap stderr (tail)"; tail -n 40 "$VM_WORK/bootstrap.err" 2>/dev/null || true
+    for log in "$VM_WORK"/serial-*.log; do
+      [ -f "$log" ] && { echo "---- $log (tail)"; tail -n 30 "$log"; }
+    done
+    echo "---- events"; cat "$VM_WORK/events" 2>/dev/null || true
+  fi
+  rm -rf "$VM_WORK"
+}
+trap finish EXIT
+trap 'exit 143' TERM INT HUP  # so that a ctest timeout still stops QEMU
+fail() { echo "FAIL: $*"; exit 1; }
+elapsed() { echo "$(($(date +%s) - test_start)) s"; }
+
+echo "== VM on 127.0.0.1:$VM_PORT ($(vm_accel_args)), work $VM_WORK"
+vm_start
+echo "[127.0.0.1]:$VM_PORT $(cut -d' ' -f1,2 "$VM_RESCUE_HOST_KEY")" >"$VM_WORK/rescue_known_hosts"
+vm_wait_ssh "$VM_WORK/rescue_known_hosts" 240 || fail "the rescue system did not answer SSH in 240 s"
+echo "== rescue up after $(elapsed)"
+
+# The desired state: a repository with one host.
+repo=$VM_WORK/repo
+mkdir -p "$repo/hosts" "$repo/disk-layouts"
+: >"$repo/reconcile.yaml"
+cp "$here/../../disk-layouts/vps-gpt.yaml" "$repo/disk-layouts/"
+client_key=$(cut -d' ' -f1,2 "$VM_CLIENT_KEY.pub")
+cat >"$repo/hosts/vm1.yaml" <<YAML
+address: 127.0.0.1
+ssh: { port: $VM_PORT }
+os: { family: debian, release: bookworm }
+disk: { layout: vps-gpt, device: /dev/vda }
+groups:
+  ops: { gid: 2001 }
+users:
+  alice:
+    uid: 2001
+    group: ops
+    shell: /bin/bash
+    authorized_keys: ["$client_key alice"]
+files:
+  /etc/reconcile-vm-test:
+    content: "bootstrapped by reconcile\n"
+    owner: root
+    group: ops
+    mode: "0640"
+  /srv/data: { type: directory, mode: "0750" }
+secrets:
+  app-token: { owner: alice, group: ops, mode: "0440" }
+YAML
+
+# The host's age identity in the secrets store, encrypted to the controller.
+mkdir -p "$repo/secrets/hosts"
+age-keygen -o "$VM_WORK/controller.key" 2>/dev/null
+age-keygen -o "$VM_WORK/vm1.key" 2>/dev/null
+age -r "$(age-keygen -y "$VM_WORK/controller.key")" -o "$repo/secrets/hosts/vm1.age" "$VM_WORK/vm1.key"
+# A secret the converge step delivers onto the tmpfs /run/secrets.
+token="token-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+printf '%s\n' "$token" | age -r "$(age-keygen -y "$VM_WORK/controller.key")" -o "$repo/secrets/app-token.age"
+
+common=(-C "$repo" --ssh-key "$VM_CLIENT_KEY" --no-agent --known-hosts "$VM_WORK/known_hosts"
+  --install image --image-cache "$VM_IMAGE_CACHE" --mirror "$VM_MIRROR"
+  --rescue-host-key "$VM_RESCUE_HOST_KEY" --identity "$VM_WORK/controller.key")
+
+echo "== dry run"
+rc=0
+"$reconcile" bootstrap vm1 "${common[@]}" --dry-run >"$VM_WORK/plan.txt" 2>"$VM_WORK/plan.err" || rc=$?
+cat "$VM_WORK/plan.txt"
+[ "$rc" = 2 ] || { cat "$VM_WORK/plan.err"; fail "dry run exited $rc, expected 2"; }
+grep -q "disk .*\[DESTRUCTIVE\]" "$VM_WORK/plan.txt" || fail "the plan does not mark the disk step destructive"
+grep -q "needs --allow-destructive" "$VM_WORK/plan.txt" || fail "the plan does not ask for --allow-destructive"
+grep -q "GRUB: BIOS (i386-pc) on /dev/vda; UEFI (x86_64-efi) in /boot/efi" "$VM_WORK/plan.txt" ||
+  fail "the plan does not install GRUB for both BIOS and UEFI"
+grep -q "decrypted from secrets/hosts/vm1.age" "$VM_WORK/plan.txt" ||
+  fail "the plan does not deliver the host's age identity"
+vm_ssh "$VM_WORK/rescue_known_hosts" 'test ! -e /dev/vda1' || fail "the dry run changed the disk"
+
+echo "== without --allow-destructive"
+rc=0
+"$reconcile" bootstrap vm1 "${common[@]}" >/dev/null 2>"$VM_WORK/refused.err" || rc=$?
+[ "$rc" = 3 ] || fail "bootstrap without --allow-destructive exited $rc, expected 3"
+grep -q "allow-destructive" "$VM_WORK/refused.err" || fail "the refusal does not name --allow-destructive"
+vm_ssh "$VM_WORK/rescue_known_hosts" 'test ! -e /dev/vda1' || fail "the refused run changed the disk"
+
+echo "== bootstrap"
+bootstrap_start=$(date +%s)
+rc=0
+"$reconcile" bootstrap vm1 "${common[@]}" --allow-destructive --boot-timeout 600 \
+  >"$VM_WORK/bootstrap.out" 2>"$VM_WORK/bootstrap.err" || rc=$?
+cat "$VM_WORK/bootstrap.out"
+grep -E '\] [a-z]+: done in|streamed|answers' "$VM_WORK/bootstrap.err" || true
+[ "$rc" = 0 ] || fail "bootstrap exited $rc"
+echo "== bootstrap took $(($(date +%s) - bootstrap_start)) s"
+
+host_key=$(grep -A1 'pinned for this run' "$VM_WORK/bootstrap.out" | tail -1 | sed 's/^ *//')
+case $host_key in ssh-ed25519\ *) ;; *) fail "no host key line in the output: '$host_key'" ;; esac
+echo "[127.0.0.1]:$VM_PORT $host_key" >"$VM_WORK/new_known_hosts"
+
+echo "== checks over SSH (host key pinned: $host_key)"
+# ssh joins its arguments into one remote command line: quote each word.
+run() { vm_ssh "$VM_WORK/new_known_hosts" "$(printf '%q ' "$@")"; }
+run true || fail "SSH with the printed host key failed"
+[ "$(run cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub)" = "$host_key" ] ||
+  fail "the host's key file differs from the pinned key"
+layout=$(run lsblk -n -r -o NAME,PARTLABEL,FSTYPE,MOUNTPOINT /dev/vda)
+echo "$layout"
+grep -q '^vda1 bios  $' <<<"$layout" || fail "vda1 is not the empty BIOS boot partition"
+grep -q '^vda2 esp vfat /boot/efi$' <<<"$layout" || fail "vda2 is not the ESP on /boot/efi"
+grep -q '^vda3 root ext4 /$' <<<"$layout" || fail "vda3 is not the ext4 root"
+root_uuid=$(run findmnt -n -o UUID /)
+run grep -q "^UUID=$root_uuid / ext4" /etc/fstab || fail "fstab does not mount / by UUID"
+run test -f /boot/efi/EFI/BOOT/BOOTX64.EFI || fail "no UEFI GRUB on the ESP"
+[ "$(run hostname)" = vm1 ] || fail "the hostname is not vm1"
+run grep -q 'MACAddress=52:54:00:12:34:56' /etc/systemd/network/50-reconcile.network ||
+  fail "no networkd configuration for the NIC"
+state=$(run systemctl is-system-running --wait || true)
+echo "system state: $state"
+[ "$state" = running ] || { run systemctl --failed || true; fail "the system is $state, not running"; }
+[ "$(run id -u alice)" = 2001 ] || fail "alice does not exist with uid 2001"
+[ "$(run id -gn alice)" = ops ] || fail "alice's primary group is not ops"
+[ "$(run stat -c '%U:%G %a' /etc/reconcile-vm-test)" = "root:ops 640" ] ||
+  fail "/etc/reconcile-vm-test has the wrong owner or mode"
+[ "$(run cat /etc/reconcile-vm-test)" = "bootstrapped by reconcile" ] || fail "wrong file content"
+[ "$(run stat -c '%F %a' /srv/data)" = "directory 750" ] || fail "/srv/data is not a 0750 directory"
+[ "$(run stat -c '%U %a' /var/lib/reconcile/host.key /var/lib/reconcile)" = "root 600
+root 700" ] || fail "host.key is not root's with mode 0600 in a 0700 directory"
+[ "$(run cat /var/lib/reconcile/host.key)" = "$(cat "$VM_WORK/vm1.key")" ] ||
+  fail "host.key is not the host's age identity from the repository"
+[ "$(run findmnt -n -o FSTYPE /run/secrets)" = tmpfs ] || fail "/run/secrets is not a tmpfs"
+[ "$(run stat -c '%U:%G %a' /run/secrets/app-token)" = "alice:ops 440" ] ||
+  fail "/run/secrets/app-token has the wrong owner or mode"
+[ "$(run cat /run/secrets/app-token)" = "$token" ] || fail "the secret's content differs"
+
+echo "== second run: the plan must be empty"
+sed -i "s|^ssh: { port: $VM_PORT }|ssh: { port: $VM_PORT, host_key: \"$host_key\" }|" "$repo/hosts/vm1.yaml"
+rc=0
+"$reconcile" --dry-run -C "$repo" --host vm1 --ssh-key "$VM_CLIENT_KEY" --no-agent \
+  --known-hosts /dev/null --identity "$VM_WORK/controller.key" >"$VM_WORK/second.txt" 2>&1 || rc=$?
+cat "$VM_WORK/second.txt"
+[ "$rc" = 0 ] || fail "the second plan is not empty (exit $rc)"
+
+status=0
+echo "== PASS in $(elapsed)"

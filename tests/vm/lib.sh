@@ -1,0 +1,91 @@
+# shellcheck shell=bash
+# Helpers of the VM tests: a QEMU machine that plays a freshly rented VPS.
+# It boots the rescue system (kernel + rescue initrd from
+# tools/build-vm-assets) with a blank virtio disk and user-mode networking
+# that forwards a free loopback port to its sshd. When the guest reboots,
+# QEMU exits (-no-reboot) and the supervisor starts it again from its disk,
+# as a provider's "reboot into the installed system" does.
+#
+# Acceleration: TCG unless /dev/kvm is usable for stock kernels. On some
+# machines /dev/kvm is kvm_pvm (software nested virtualisation that runs only
+# PVM guest kernels: a Debian kernel hangs at once), so its presence is
+# probed, never assumed. RECONCILE_VM_ACCEL=kvm|tcg overrides.
+
+vm_accel_args() {
+  local accel=${RECONCILE_VM_ACCEL:-auto}
+  if [ "$accel" = auto ]; then
+    if [ -w /dev/kvm ] && [ ! -d /sys/module/kvm_pvm ]; then accel=kvm; else accel=tcg; fi
+  fi
+  if [ "$accel" = kvm ]; then
+    echo "-enable-kvm -cpu host"
+  else
+    echo "-accel tcg,thread=multi -cpu qemu64"
+  fi
+}
+
+vm_free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# vm_qemu TAG ARGS...: one QEMU run in the foreground; its pid in $VM_WORK/qemu.pid.
+vm_qemu() {
+  local tag=$1
+  shift
+  # shellcheck disable=SC2046
+  # -nodefaults: no floppy, CD-ROM or parallel port for the guests to probe.
+  qemu-system-x86_64 $(vm_accel_args) -nodefaults -m 1024 -smp 2 -display none -no-reboot \
+    -serial "file:$VM_WORK/serial-$tag.log" -monitor none \
+    -drive "file=$VM_WORK/disk.qcow2,if=virtio,format=qcow2,cache=unsafe" \
+    -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$VM_PORT-:22" \
+    -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56 \
+    -device virtio-rng-pci -pidfile "$VM_WORK/qemu.pid" "$@"
+}
+
+# Boots the rescue system; after each guest reboot boots from the disk.
+vm_start() {
+  qemu-img create -q -f qcow2 "$VM_WORK/disk.qcow2" 8G
+  (
+    vm_qemu rescue -kernel "$VM_KERNEL" -initrd "$VM_RESCUE_INITRD" \
+      -append "console=ttyS0 quiet" >"$VM_WORK/qemu-rescue.log" 2>&1
+    echo "$(date +%s.%N) rescue exited" >>"$VM_WORK/events"
+    boot=1
+    while [ ! -e "$VM_WORK/stop" ] && [ "$boot" -le 3 ]; do
+      vm_qemu "disk$boot" -boot c >"$VM_WORK/qemu-disk$boot.log" 2>&1
+      echo "$(date +%s.%N) disk boot $boot exited" >>"$VM_WORK/events"
+      boot=$((boot + 1))
+    done
+  ) &
+  VM_SUPERVISOR=$!
+}
+
+vm_stop() {
+  touch "$VM_WORK/stop"
+  local pid
+  # QEMU removes its pid file when it exits: read it once, quietly.
+  pid=$(cat "$VM_WORK/qemu.pid" 2>/dev/null || true)
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
+  if [ -n "${VM_SUPERVISOR:-}" ]; then
+    kill "$VM_SUPERVISOR" 2>/dev/null || true
+    wait "$VM_SUPERVISOR" 2>/dev/null || true
+  fi
+  pid=$(cat "$VM_WORK/qemu.pid" 2>/dev/null || true)
+  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
+}
+
+# vm_ssh KNOWN_HOSTS COMMAND...: OpenSSH into the guest, host key checked.
+vm_ssh() {
+  local known_hosts=$1
+  shift
+  ssh -i "$VM_CLIENT_KEY" -p "$VM_PORT" -o UserKnownHostsFile="$known_hosts" \
+    -o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR \
+    root@127.0.0.1 "$@"
+}
+
+# vm_wait_ssh KNOWN_HOSTS SECONDS
+vm_wait_ssh() {
+  local deadline=$(($(date +%s) + $2))
+  until vm_ssh "$1" true 2>/dev/null; do
+    if [ "$(date +%s)" -ge "$deadline" ]; then return 1; fi
+    sleep 0.5
+  done
+}
