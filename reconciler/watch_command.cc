@@ -199,6 +199,7 @@ Status finish_flags(WatchOptions& options, const ConnectionOptions& flags,
                            "api-token-file",
                            "ssh-key",
                            "known-hosts",
+                           "ca-file",
                            "identity",
                            "accept-new-host-keys",
                            "no-agent",
@@ -285,6 +286,9 @@ void add_watch_command(CLI::App& app, CommandContext& context) {
                       "webhook disabled");
   command->add_option("--api-token-file", values.api_token_file,
                       "Bearer token for POST /api/v1/reconcile; no file: disabled");
+  command->add_option("--ca-file", values.ca_file,
+                      "PEM file of the CAs trusted for an https:// --repo, instead of the "
+                      "system's bundle (a private CA)");
   command
       ->add_option("--identity", values.connection.identities,
                    "The controller's age identity file, which decrypts the secrets hosts use "

@@ -79,6 +79,7 @@ bool Daemon::refresh(const RunRequest& request) {
   fetch.branch = m_settings.branch;
   fetch.ssh_keys = m_settings.connection.ssh_keys;
   fetch.known_hosts = m_settings.connection.known_hosts;
+  fetch.ca_file = m_settings.ca_file;
   fetch.cancelled = [this] { return m_inbox.stop_requested(); };
   std::string now = seconds_text(unix_seconds(m_clock.wall_now()));
   auto tip = fetch_mirror(m_paths.mirror, fetch);

@@ -160,6 +160,14 @@ Error fetch_error(int code, const FetchState& state, const FetchSettings& settin
 
 Result<std::string> fetch_mirror(const std::string& mirror, const FetchSettings& settings) {
   GitLibrary library;
+  // The CA setting is libgit2-global and lives until the last GitLibrary
+  // goes away; the daemon fetches from one thread, so setting it before
+  // each fetch is enough.
+  if (!settings.ca_file.empty() &&
+      git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, settings.ca_file.c_str(), nullptr) != 0) {
+    return failed_precondition("--ca-file " + settings.ca_file +
+                               ": cannot load the CA certificates: " + git_last_error());
+  }
   GitRepositoryPtr repository = TRY(open_or_create(mirror));
   std::string url = settings.url;
   std::error_code ec;

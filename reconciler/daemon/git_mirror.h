@@ -8,6 +8,9 @@
 //
 // SSH host keys are checked against a known_hosts file (the same format and
 // code as the host transport); an unknown or changed key fails the fetch.
+// An https:// server's certificate must chain to the system's CA bundle, or
+// to the CAs in `ca_file` when one is given (a private CA); an untrusted
+// certificate fails the fetch.
 
 #include <functional>
 #include <string>
@@ -23,14 +26,16 @@ struct FetchSettings {
   std::string branch = "main";
   std::vector<std::string> ssh_keys;  // deploy keys tried in order; none: ssh-agent
   std::string known_hosts;            // for SSH URLs; empty: ~/.ssh/known_hosts
+  std::string ca_file;                // for https URLs: PEM CAs trusted instead of the system's
   std::function<bool()> cancelled;    // polled while data arrives; true aborts the fetch
 };
 
 // Fetches the branch into the bare mirror at `mirror` (created when missing)
 // and returns the fetched commit id. Writes only under `mirror`.
 // Errors: kUnavailable (network, server, transport: worth retrying),
-// kUnauthenticated (host key, credentials), kNotFound (no such branch
-// upstream), kFailedPrecondition (`mirror` exists and is not a repository),
+// kUnauthenticated (host key, TLS certificate, credentials), kNotFound (no such branch
+// upstream), kFailedPrecondition (`mirror` exists and is not a repository,
+// or `ca_file` cannot be loaded),
 // kCancelled.
 Result<std::string> fetch_mirror(const std::string& mirror, const FetchSettings& settings);
 

@@ -96,6 +96,7 @@ const std::vector<Field>& fields() {
       field("api-token-file", [](auto& s) -> auto& { return s.api_token_file; }, read_string),
       field("ssh-key", [](auto& s) -> auto& { return s.connection.ssh_keys; }, read_strings),
       field("known-hosts", [](auto& s) -> auto& { return s.connection.known_hosts; }, read_string),
+      field("ca-file", [](auto& s) -> auto& { return s.ca_file; }, read_string),
       field("identity", [](auto& s) -> auto& { return s.connection.identities; }, read_strings),
       field("accept-new-host-keys", [](auto& s) -> auto& { return s.connection.accept_new_host_keys; }, read_bool),
       field("no-agent", [](auto& s) -> auto& { return s.connection.no_agent; }, read_bool),

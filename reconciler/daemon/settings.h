@@ -42,6 +42,7 @@ struct DaemonSettings {
   std::string allowed_signers;
   std::string webhook_secret_file;
   std::string api_token_file;
+  std::string ca_file;  // PEM CAs trusted for an https:// repo; empty: the system's
   ConnectionSettings connection;
   BackoffPolicy retry;
   bool dry_run = false;

@@ -26,9 +26,15 @@ WORK=$(mktemp -d "/tmp/reconcile-$TEST_NAME-XXXXXX")
 readonly WORK
 readonly BARE=$WORK/infra.git CLONE=$WORK/clone STATE=$WORK/state LOG=$WORK/daemon.log
 DAEMON_PID=
+BACKGROUND_PIDS=()  # servers a test starts: stopped on exit, like the daemon
 
 cleanup() {
   local status=$?
+  local pid
+  for pid in "${BACKGROUND_PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
     kill -TERM "$DAEMON_PID" 2>/dev/null || true
     for _ in $(seq 1 100); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done

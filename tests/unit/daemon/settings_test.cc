@@ -60,6 +60,7 @@ TEST_CASE("the config file sets settings by their flag names") {
             "allowed-signers: /etc/reconcile/allowed_signers\n"
             "ssh-key: [/etc/reconcile/deploy_key, /etc/reconcile/other]\n"
             "identity: /etc/reconcile/age.key\n"
+            "ca-file: /etc/reconcile/git-ca.pem\n"
             "jobs: 8\n"
             "retry-max: 30m\n");
   DaemonSettings settings;
@@ -71,6 +72,7 @@ TEST_CASE("the config file sets settings by their flag names") {
   CHECK(settings.require_signed);
   CHECK(settings.connection.ssh_keys.size() == 2);
   CHECK(settings.connection.identities == std::vector<std::string>{"/etc/reconcile/age.key"});
+  CHECK(settings.ca_file == "/etc/reconcile/git-ca.pem");
   CHECK(settings.connection.jobs == 8);
   CHECK(settings.retry.max == seconds(1800));
 }
