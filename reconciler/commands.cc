@@ -8,6 +8,8 @@ const std::vector<CommandSpec>& command_table() {
   static const std::vector<CommandSpec> table = {
       {"check", add_check_command},
       {"facts", add_facts_command},
+      {"apply", add_plan_apply_command},
+      {"diff", add_diff_command},
   };
   return table;
 }

@@ -36,5 +36,7 @@ void add_repo_options(CLI::App& command, RepoOptions& options);
 void add_apply_command(CLI::App& app, CommandContext& context);  // the default: plan and apply
 void add_check_command(CLI::App& app, CommandContext& context);
 void add_facts_command(CLI::App& app, CommandContext& context);
+void add_plan_apply_command(CLI::App& app, CommandContext& context);  // apply PLAN.json
+void add_diff_command(CLI::App& app, CommandContext& context);
 
 }  // namespace reconcile

@@ -1,0 +1,156 @@
+// Relevant facts: the hash is stable for identical facts, changes with every
+// relevant fact (one at a time), and ignores drift the plan cannot depend on.
+
+#include "reconciler/facts_hash.h"
+
+#include <doctest/doctest.h>
+
+#include <functional>
+
+#include "tests/unit/review/review_test_util.h"
+
+using namespace reconcile;
+using namespace reconcile::testing;
+using modules::HostFacts;
+
+namespace {
+
+std::string hash_of(const state::Host& host, const HostFacts& facts) {
+  return facts_hash(digest_facts(relevant_facts(host, facts)));
+}
+
+struct Mutation {
+  const char* what;
+  std::function<void(HostFacts&)> apply;
+  const char* named;  // what changed_facts must say; nullptr: nothing (irrelevant)
+};
+
+}  // namespace
+
+TEST_CASE("facts hash: identical facts give the identical hash") {
+  state::Host host = sample_host();
+  CHECK(hash_of(host, sample_facts()) == hash_of(host, sample_facts()));
+  CHECK(hash_of(host, sample_facts()).size() == 64);
+  CHECK(changed_facts(digest_facts(relevant_facts(host, sample_facts())),
+                      digest_facts(relevant_facts(host, sample_facts())))
+            .empty());
+}
+
+TEST_CASE("facts hash: every relevant fact changes it, and is named") {
+  state::Host host = sample_host();
+  std::vector<Mutation> mutations = {
+      {"file content", [](HostFacts& f) { f.files[0].sha256 = "ff"; },
+       "file /etc/app/conf1.ini changed"},
+      {"file mode", [](HostFacts& f) { f.files[0].mode = 0600; },
+       "file /etc/app/conf1.ini changed"},
+      {"file owner", [](HostFacts& f) { f.files[0].owner = "alice"; },
+       "file /etc/app/conf1.ini changed"},
+      {"file group", [](HostFacts& f) { f.files[0].group = "ops"; },
+       "file /etc/app/conf1.ini changed"},
+      {"file type", [](HostFacts& f) { f.files[0].type = "directory"; },
+       "file /etc/app/conf1.ini changed"},
+      {"file deleted", [](HostFacts& f) { f.files[0] = modules::FileFacts{}; },
+       "file /etc/app/conf1.ini changed"},
+      {"user deleted", [](HostFacts& f) { f.users["alice"].reset(); }, "user alice changed"},
+      {"user uid", [](HostFacts& f) { f.users["alice"]->uid = 3000; }, "user alice changed"},
+      {"user shell", [](HostFacts& f) { f.users["alice"]->shell = "/bin/sh"; },
+       "user alice changed"},
+      {"user primary group", [](HostFacts& f) { f.users["alice"]->primary_group = "users"; },
+       "user alice changed"},
+      {"user groups", [](HostFacts& f) { f.users["alice"]->groups.insert("adm"); },
+       "user alice changed"},
+      {"authorized_keys", [](HostFacts& f) { f.users["alice"]->keys_digest = "00"; },
+       "user alice changed"},
+      {"authorized_keys mode", [](HostFacts& f) { f.users["alice"]->keys_mode = "644"; },
+       "user alice changed"},
+      {".ssh mode", [](HostFacts& f) { f.users["alice"]->ssh_dir_mode = "755"; },
+       "user alice changed"},
+      {"group gid", [](HostFacts& f) { f.groups["ops"]->gid = 2001; }, "group ops changed"},
+      {"group deleted", [](HostFacts& f) { f.groups["ops"].reset(); }, "group ops changed"},
+      {"package removed", [](HostFacts& f) { f.packages.installed.erase("nginx"); },
+       "package nginx changed"},
+      {"package unknown", [](HostFacts& f) { f.packages.unknown.insert("nginx"); },
+       "package nginx changed"},
+      {"service stopped", [](HostFacts& f) { f.services["nginx"].active_state = "failed"; },
+       "service nginx changed"},
+      {"service disabled", [](HostFacts& f) { f.services["nginx"].unit_file_state = "disabled"; },
+       "service nginx changed"},
+      {"service unit gone", [](HostFacts& f) { f.services["nginx"].load_state = "not-found"; },
+       "service nginx changed"},
+      {"sysctl live value", [](HostFacts& f) { f.sysctl.live["net.ipv4.ip_forward"] = "0"; },
+       "sysctl net.ipv4.ip_forward changed"},
+      {"sysctl drop-in", [](HostFacts& f) { f.sysctl.dropin_digest.reset(); },
+       "sysctl drop-in changed"},
+      {"package manager", [](HostFacts& f) { f.system.package_manager = "pacman"; },
+       "system package manager changed"},
+      {"distribution", [](HostFacts& f) { f.system.os_version_id = "13"; }, "system os changed"},
+      {"script user", [](HostFacts& f) { f.system.uid = 1000; }, "system script user changed"},
+  };
+  std::string base = hash_of(host, sample_facts());
+  FactDigests before = digest_facts(relevant_facts(host, sample_facts()));
+  for (const auto& mutation : mutations) {
+    CAPTURE(std::string(mutation.what));
+    HostFacts facts = sample_facts();
+    mutation.apply(facts);
+    CHECK(hash_of(host, facts) != base);
+    auto changed = changed_facts(before, digest_facts(relevant_facts(host, facts)));
+    REQUIRE(changed.size() == 1);
+    CHECK(changed[0] == mutation.named);
+  }
+}
+
+TEST_CASE("facts hash: unrelated drift leaves it unchanged") {
+  state::Host host = sample_host();
+  std::vector<Mutation> mutations = {
+      {"kernel", [](HostFacts& f) { f.system.kernel = "6.1.0-20-amd64"; }, nullptr},
+      {"hostname", [](HostFacts& f) { f.system.hostname = "other"; }, nullptr},
+      {"memory", [](HostFacts& f) { f.system.memory_bytes *= 2; }, nullptr},
+      {"interfaces", [](HostFacts& f) { f.system.interfaces = nlohmann::json::array({1}); },
+       nullptr},
+      {"an undeclared package", [](HostFacts& f) { f.packages.installed.insert("vim"); }, nullptr},
+      {"a member added to a group", [](HostFacts& f) { f.groups["ops"]->members = {"bob"}; },
+       nullptr},
+      {"an undeclared user", [](HostFacts& f) { f.users["bob"] = modules::UserFacts{}; }, nullptr},
+      {"an undeclared comment", [](HostFacts& f) { f.users["alice"]->comment = "Alice"; }, nullptr},
+      {"a service only restarted", [](HostFacts& f) { f.services["app"].active_state = "failed"; },
+       nullptr},
+      {"an undeclared sysctl", [](HostFacts& f) { f.sysctl.live["vm.swappiness"] = "10"; },
+       nullptr},
+  };
+  std::string base = hash_of(host, sample_facts());
+  for (const auto& mutation : mutations) {
+    CAPTURE(std::string(mutation.what));
+    HostFacts facts = sample_facts();
+    mutation.apply(facts);
+    CHECK(hash_of(host, facts) == base);
+  }
+}
+
+TEST_CASE("facts hash: what is relevant follows what is declared") {
+  // Without `running:`, the service's state cannot enter the plan.
+  state::Host host = host_from_yaml("services:\n  nginx: { enabled: true }\n");
+  HostFacts facts;
+  facts.services["nginx"] = {"loaded", "active", "enabled", std::nullopt};
+  std::string base = hash_of(host, facts);
+  facts.services["nginx"].active_state = "failed";
+  CHECK(hash_of(host, facts) == base);
+  facts.services["nginx"].unit_file_state = "disabled";
+  CHECK(hash_of(host, facts) != base);
+}
+
+TEST_CASE("facts hash: keys that appear or disappear are named") {
+  FactDigests before = {{"file /a", "1"}, {"user bob", "2"}};
+  FactDigests after = {{"file /a", "1"}, {"user carol", "3"}};
+  auto changed = changed_facts(before, after);
+  REQUIRE(changed.size() == 2);
+  CHECK(changed[0] == "user bob is no longer probed");
+  CHECK(changed[1] == "user carol is now probed");
+}
+
+TEST_CASE("relevant facts: one row per module, in module table order") {
+  const auto& modules = modules::module_table();
+  const auto& rows = relevant_facts_table();
+  REQUIRE(rows.size() == modules.size());
+  for (size_t i = 0; i < rows.size(); ++i)
+    CHECK(std::string(rows[i].module) == modules[i].name);
+}
