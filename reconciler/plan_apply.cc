@@ -1,9 +1,10 @@
 // Staleness and re-materialisation for saved plans. The facts check comes
-// first and covers every resource the host declares; the withheld bytes are
-// checked second, per change, because a secret can change in the repository
-// without any fact on the host changing (a new value committed at the same
-// commit cannot happen, but a decryption key or module version can differ
-// between plan and apply, and then the reviewed plan is not what would run).
+// first and covers every resource the host declares. Withheld bytes are
+// checked second, per change: they are not facts of the host but come from
+// the repository at the plan's commit (a secret is decrypted again), so they
+// normally match. They differ when this reconcile renders them differently
+// from the one that made the plan (another version of a module), and then
+// what would run is not what was reviewed.
 
 #include "reconciler/plan_apply.h"
 

@@ -70,7 +70,7 @@ void print_reports(const std::vector<HostReport>& reports, const PlanApplyOption
 
 int run_plan_apply(const PlanApplyOptions& options) {
   auto max_age = parse_duration(options.max_age);
-  auto key = PlanKey::load_or_create(options.state_dir);
+  auto key = PlanKey::load(options.state_dir);
   if (!max_age || !key) {
     std::cerr << "error: " << (!max_age ? max_age.error() : key.error()).message() << "\n";
     return kExitInvalidInput;

@@ -135,6 +135,18 @@ Result<PlanKey> PlanKey::load_or_create(const std::string& state_dir) {
   return PlanKey(std::move(bytes));
 }
 
+Result<PlanKey> PlanKey::load(const std::string& state_dir) {
+  if (sodium_init() < 0) return internal_error("libsodium failed to initialise");
+  std::string path = (std::filesystem::path(state_dir) / kFileName).string();
+  if (access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
+    return not_found("no plan key " + path +
+                     ": plans are checked with the key that signed them; install the plan.key "
+                     "of the machine that made the plan, or pass its --state");
+  }
+  auto bytes = TRY(read_key_file(path));
+  return PlanKey(std::move(bytes));
+}
+
 PlanKey PlanKey::from_bytes(std::string_view bytes) {
   if (bytes.size() != kKeyBytes) {
     std::fprintf(stderr, "BUG: a plan key must be %zu bytes\n", kKeyBytes);

@@ -30,6 +30,10 @@ class PlanKey {
   // characters).
   static Result<PlanKey> load_or_create(const std::string& state_dir);
 
+  // Reads STATE_DIR/plan.key without creating it: kNotFound when it does not
+  // exist (a plan can only be checked with the key that signed it).
+  static Result<PlanKey> load(const std::string& state_dir);
+
   // A key from raw bytes (tests). `bytes` must be 32 bytes.
   static PlanKey from_bytes(std::string_view bytes);
 

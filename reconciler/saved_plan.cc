@@ -7,6 +7,7 @@
 
 #include "reconciler/saved_plan.h"
 
+#include <algorithm>
 #include <ctime>
 
 namespace reconcile {
@@ -57,7 +58,36 @@ std::string span_text(int64_t seconds) {
   return std::to_string(seconds) + "s";
 }
 
+// The deepest nesting of arrays and objects, outside strings. A saved plan
+// nests six deep; a hostile file nested a million deep must be refused
+// before anything recurses over it.
+size_t nesting_depth(std::string_view text) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
 Result<json> parse_document(std::string_view text, const std::string& file_name) {
+  if (nesting_depth(text) > 32) {
+    return invalid_argument(file_name + ": not a saved plan (nested too deeply)");
+  }
   try {
     return json::parse(text);
   } catch (const json::parse_error& e) {

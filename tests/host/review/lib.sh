@@ -19,11 +19,11 @@ commit() {
 }
 
 # run_plan_apply ARGS...: `reconcile apply` on the repository with the
-# testbed's key and the test's state directory; output in $WORK/out and
-# $WORK/err, exit code in $rc.
+# testbed's key and the state directory $APPLY_STATE (default: the test's);
+# output in $WORK/out and $WORK/err, exit code in $rc.
 run_plan_apply() {
   set +e
-  "$RECONCILE" apply -C "$REPO" --ssh-key "$TB/client_key" --state "$STATE" -q "$@" \
+  "$RECONCILE" apply -C "$REPO" --ssh-key "$TB/client_key" --state "${APPLY_STATE:-$STATE}" -q "$@" \
     >"$WORK/out" 2>"$WORK/err"
   rc=$?
   set -e

@@ -26,6 +26,18 @@ sysctl:
 YAML
 commit "motd and forwarding"
 
+set +e
+"$RECONCILE" diff -C "$REPO" main change >"$WORK/out" 2>"$WORK/err"
+rc=$?
+set -e
+expect_rc 2 "reconcile diff exits 2 when the commits differ"
+set +e
+"$RECONCILE" diff -C "$REPO" main main >"$WORK/out" 2>"$WORK/err"
+rc=$?
+set -e
+expect_rc 0 "reconcile diff exits 0 for the same desired state"
+output_has "no differences" "and says so"
+
 artifacts=$WORK/artifacts
 set +e
 RECONCILE=$RECONCILE "$review_plan" -C "$REPO" --out "$artifacts" --state "$STATE" main change \

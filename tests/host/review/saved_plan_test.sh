@@ -76,7 +76,7 @@ planned=$(jq -c '[.hosts[] | {name, changes: [.changes[].resource]}]' "$plan")
 applied=$(jq -c '[.hosts[] | {name, changes: [.changes[].resource]}]' "$WORK/out")
 check "exactly the planned changes were applied" test "$planned" = "$applied"
 check "every change was applied" test "$(jq '[.hosts[].changes[] | select(.outcome != "applied")] | length' "$WORK/out")" = 0
-check "the group exists" on "$h2" getent group review
+check "the group exists" on "$h2" "getent group review >/dev/null"
 run_reconcile --dry-run
 expect_rc 0 "a second dry run is empty"
 
@@ -97,7 +97,13 @@ sed 's/version=4/version=5/' "$plan" >"$WORK/edited-content.json"
 run_plan_apply "$WORK/edited-content.json"
 expect_rc 1 "a plan whose file content was edited is refused"
 
-run_plan_apply "$plan" --state "$WORK/other-state"
+APPLY_STATE=$WORK/other-state run_plan_apply "$plan"
+expect_rc 1 "without a plan key no plan is applied"
+error_has "no plan key $WORK/other-state/plan.key" "the refusal says the key is missing"
+check "apply never creates a key" test ! -e "$WORK/other-state/plan.key"
+"$RECONCILE" -C "$REPO" --ssh-key "$TB/client_key" -q --dry-run --out "$WORK/other.json" \
+  --state "$WORK/other-state" >/dev/null || true
+APPLY_STATE=$WORK/other-state run_plan_apply "$plan"
 expect_rc 1 "a plan signed with another key is refused"
 error_has "signed with another plan key" "the refusal names the key"
 

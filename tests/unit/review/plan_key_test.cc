@@ -72,6 +72,18 @@ TEST_CASE("plan key: refused when readable by others or not a key") {
   CHECK_FALSE(PlanKey::load_or_create(dir.str()).has_value());
 }
 
+TEST_CASE("plan key: load never creates a key") {
+  TempDir dir;
+  auto missing = PlanKey::load(dir.str());
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().code() == ErrorCode::kNotFound);
+  CHECK(missing.error().message().find("install the plan.key") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.path / "plan.key"));
+  auto created = PlanKey::load_or_create(dir.str());
+  REQUIRE(created.has_value());
+  CHECK(MUST(PlanKey::load(dir.str())).id() == created->id());
+}
+
 TEST_CASE("plan key: a key written by hand in hex is accepted") {
   TempDir dir;
   dir.write("plan.key", std::string(64, 'a') + "\n");

@@ -255,6 +255,13 @@ TEST_CASE("saved plan: syntax errors name file, line and column") {
   CHECK(read.error().message().rfind("p.json:3:", 0) == 0);
   CHECK_FALSE(read_saved_plan("", "p.json", key).has_value());
   CHECK_FALSE(read_saved_plan(std::string("\0\xff", 2), "p.json", key).has_value());
+  auto deep = read_saved_plan(std::string(1000000, '[') + std::string(1000000, ']'), "p.json", key);
+  REQUIRE_FALSE(deep.has_value());
+  CHECK(deep.error().message() == "p.json: not a saved plan (nested too deeply)");
+  // Brackets inside strings do not count.
+  CHECK(read_saved_plan("{\"kind\": \"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"}", "p.json", key)
+            .error()
+            .message() == "p.json: not a saved plan");
 }
 
 TEST_CASE("saved plan: signed but malformed fields are reported by path") {
@@ -342,4 +349,28 @@ TEST_CASE("saved plan: a secret change without a key cannot be saved") {
                               kMadeAt);
   REQUIRE_FALSE(plan.has_value());
   CHECK(plan.error().message().find("streams secret bytes") != std::string::npos);
+}
+
+TEST_CASE("saved plan: random byte edits are refused, never crash") {
+  PlanKey key = test_key();
+  std::string text = write_saved_plan(Sample().plan(key), key);
+  uint32_t state = 12345;
+  auto next = [&state] {
+    state = state * 1103515245 + 12345;
+    return state >> 8;
+  };
+  int accepted = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string edited = text;
+    size_t at = next() % edited.size();
+    edited[at] = static_cast<char>(next() & 0xff);
+    auto read = read_saved_plan(edited, "plan.json", key);
+    if (read.has_value()) {
+      // Only an edit the parser ignores (whitespace for whitespace) passes,
+      // and then the plan is the one that was signed.
+      ++accepted;
+      CHECK(write_saved_plan(*read, key) == text);
+    }
+  }
+  CHECK(accepted < 100);
 }
