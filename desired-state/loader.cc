@@ -160,6 +160,19 @@ LoadResult load_repo(const RepoSource& source) {
     if (!merged) continue;
     repo.hosts.push_back(parse_host(*merged, file.name, file.path, repo.settings, ctx));
   }
+  for (auto& host : repo.hosts) {
+    if (!host.disk) continue;
+    auto layout = repo.disk_layouts.find(host.disk->layout);
+    if (layout == repo.disk_layouts.end()) continue;  // reported: missing or invalid layout
+    host.disk->model = layout->second;
+    if (!host.disk->devices.empty() &&
+        host.disk->devices.size() != layout->second.device_count()) {
+      diagnostics.error({host.file}, "disk: layout '" + host.disk->layout + "' needs " +
+                                         std::to_string(layout->second.device_count()) +
+                                         " device(s), the host names " +
+                                         std::to_string(host.disk->devices.size()));
+    }
+  }
   std::sort(repo.hosts.begin(), repo.hosts.end(),
             [](const Host& a, const Host& b) { return a.name < b.name; });
   diagnostics.sort();

@@ -30,6 +30,8 @@ struct DiskAssignment {
   std::string layout;                // a file disk-layouts/<layout>.yaml
   std::vector<std::string> devices;  // one, or two for RAID1 layouts
   std::string mount_root = "/";      // where the layout's mountpoints live
+  // The parsed layout, attached by the loader once every layout is read.
+  std::optional<disk::DiskLayout> model;
 };
 
 struct Group {

@@ -8,21 +8,6 @@ namespace {
 
 constexpr std::string_view kMarker = "@@disk ";
 
-// Splits on runs of spaces and tabs, as the kernel and fstab(5) do.
-std::vector<std::string> fields(std::string_view line) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t'))
-      ++i;
-    size_t start = i;
-    while (i < line.size() && line[i] != ' ' && line[i] != '\t')
-      ++i;
-    if (i > start) out.emplace_back(line.substr(start, i - start));
-  }
-  return out;
-}
-
 }  // namespace
 
 std::optional<uint64_t> parse_decimal(std::string_view text) {
@@ -33,26 +18,6 @@ std::optional<uint64_t> parse_decimal(std::string_view text) {
     value = value * 10 + static_cast<uint64_t>(c - '0');
   }
   return value;
-}
-
-std::string unescape_octal(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\\' && i + 3 < text.size()) {
-      std::string_view digits = text.substr(i + 1, 3);
-      bool octal = true;
-      for (char c : digits)
-        octal &= c >= '0' && c <= '7';
-      if (octal) {
-        out +=
-            static_cast<char>((digits[0] - '0') * 64 + (digits[1] - '0') * 8 + (digits[2] - '0'));
-        i += 3;
-        continue;
-      }
-    }
-    out += text[i];
-  }
-  return out;
 }
 
 std::string unescape_blkid(std::string_view text) {
@@ -100,7 +65,7 @@ Result<std::vector<ProbeSection>> split_probe_sections(std::string_view output) 
 
 Status parse_mountinfo(const std::vector<std::string>& lines, std::vector<MountEntry>& mounts) {
   for (size_t i = 0; i < lines.size(); ++i) {
-    std::vector<std::string> parts = fields(lines[i]);
+    std::vector<std::string> parts = words_of(lines[i]);
     size_t separator = 0;
     for (size_t j = 6; j < parts.size(); ++j) {
       if (parts[j] == "-") {
@@ -125,7 +90,7 @@ Status parse_mountinfo(const std::vector<std::string>& lines, std::vector<MountE
 
 Status parse_swaps(const std::vector<std::string>& lines, std::vector<std::string>& swaps) {
   for (size_t i = 1; i < lines.size(); ++i) {  // line 1 is the header
-    std::vector<std::string> parts = fields(lines[i]);
+    std::vector<std::string> parts = words_of(lines[i]);
     if (!parts.empty()) swaps.push_back(unescape_octal(parts[0]));
   }
   return ok();
@@ -135,7 +100,7 @@ Status parse_fstab(const std::vector<std::string>& lines, std::vector<FstabEntry
   for (size_t i = 0; i < lines.size(); ++i) {
     std::string_view line = trim(lines[i]);
     if (line.empty() || line[0] == '#') continue;
-    std::vector<std::string> parts = fields(line);
+    std::vector<std::string> parts = words_of(line);
     FstabEntry entry;
     entry.line = static_cast<int>(i + 1);
     if (parts.size() < 3) continue;  // not ours to judge; mount(8) will complain

@@ -31,8 +31,6 @@ Status parse_mountinfo(const std::vector<std::string>& lines, std::vector<MountE
 Status parse_swaps(const std::vector<std::string>& lines, std::vector<std::string>& swaps);
 Status parse_fstab(const std::vector<std::string>& lines, std::vector<FstabEntry>& entries);
 
-// Undoes the kernel's and fstab's octal escapes ("\040" is a space).
-std::string unescape_octal(std::string_view text);
 // Undoes `blkid -o export` escapes (a backslash before a special character).
 std::string unescape_blkid(std::string_view text);
 // A non-negative decimal number that fits in 63 bits, else nullopt.

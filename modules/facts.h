@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "disk-layouts/facts.h"
+
 namespace reconcile::modules {
 
 struct Mount {
@@ -96,6 +98,7 @@ struct HostFacts {
   std::vector<FileFacts> files;  // same order as the host's files
   std::map<std::string, ServiceFacts> services;
   SysctlFacts sysctl;
+  std::optional<disk::DiskFacts> disk;  // when the host declares a disk
 };
 
 }  // namespace reconcile::modules

@@ -7,6 +7,7 @@ namespace reconcile::modules {
 const std::vector<ModuleSpec>& module_table() {
   static const std::vector<ModuleSpec> table = {
       {"system", probe_system, parse_system, diff_nothing},
+      {"disk", probe_disk, parse_disk, diff_disk},
       {"packages", probe_packages, parse_packages, diff_packages},
       {"groups", probe_groups, parse_groups, diff_groups},
       {"users", probe_users, parse_users, diff_users},

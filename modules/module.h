@@ -21,6 +21,13 @@ namespace reconcile::modules {
 struct DiffContext {
   const state::Host& host;
   const HostFacts& facts;
+  // Where a module refuses to plan (an unknown or ambiguous state it must not
+  // guess about), it says why here; the host is then not applied at all.
+  std::vector<std::string>* refusals = nullptr;
+
+  void refuse(std::string why) const {
+    if (refusals != nullptr) refusals->push_back(std::move(why));
+  }
 };
 
 using Sections = std::map<std::string, SectionOutput>;
@@ -72,6 +79,10 @@ void diff_files(const DiffContext& context, std::vector<Change>& changes);
 std::vector<ProbeFragment> probe_services(const state::Host& host);
 Status parse_services(const Sections& sections, const state::Host& host, HostFacts& facts);
 void diff_services(const DiffContext& context, std::vector<Change>& changes);
+
+std::vector<ProbeFragment> probe_disk(const state::Host& host);
+Status parse_disk(const Sections& sections, const state::Host& host, HostFacts& facts);
+void diff_disk(const DiffContext& context, std::vector<Change>& changes);
 
 // Adds "restart SERVICE" changes for files and secrets that change and name
 // the service in `restart:`. Runs after every module has planned.

@@ -39,24 +39,6 @@ nlohmann::json parse_json_or_null(const std::string& text) {
   return parsed.is_discarded() ? nlohmann::json() : parsed;
 }
 
-// /proc/self/mounts escapes space, tab, newline and backslash as \ooo.
-std::string unescape_mount_field(const std::string& field) {
-  std::string out;
-  for (size_t i = 0; i < field.size(); ++i) {
-    if (field[i] == '\\' && i + 3 < field.size()) {
-      int value = 0;
-      auto [end, ec] = std::from_chars(field.data() + i + 1, field.data() + i + 4, value, 8);
-      if (ec == std::errc() && end == field.data() + i + 4) {
-        out += static_cast<char>(value);
-        i += 3;
-        continue;
-      }
-    }
-    out += field[i];
-  }
-  return out;
-}
-
 }  // namespace
 
 std::vector<ProbeFragment> probe_system(const state::Host&) {
@@ -108,7 +90,7 @@ Status parse_system(const Sections& sections, const state::Host&, HostFacts& fac
     auto words = words_of(line);
     if (words.size() < 4) continue;
     system.mounts.push_back(
-        {unescape_mount_field(words[0]), unescape_mount_field(words[1]), words[2], words[3]});
+        {unescape_octal(words[0]), unescape_octal(words[1]), words[2], words[3]});
   }
   return ok();
 }

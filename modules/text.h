@@ -6,16 +6,9 @@
 #include <string_view>
 #include <vector>
 
+#include "reconciler/base/strings.h"
+
 namespace reconcile::modules {
-
-// Splits into lines without their '\n'; a trailing newline adds no line.
-std::vector<std::string> lines_of(std::string_view text);
-
-// Splits "a b  c" on runs of spaces/tabs.
-std::vector<std::string> words_of(std::string_view text);
-
-// The first word and the rest after one separating space: "k v w" -> {"k", "v w"}.
-std::pair<std::string, std::string> split_first(std::string_view line);
 
 // Lower-case hex SHA-256 of bytes.
 std::string sha256_hex(std::string_view bytes);

@@ -20,8 +20,6 @@ namespace reconcile {
 namespace {
 
 struct ApplyOptions {
-  RepoOptions repo;
-  ConnectionOptions connection;
   std::vector<std::string> hosts;
   bool dry_run = false;
   bool json = false;
@@ -32,15 +30,15 @@ struct ApplyOptions {
   bool quiet = false;
 };
 
-int run_apply(const ApplyOptions& options) {
-  auto source = open_repo(options.repo);
+int run_apply(const ApplyOptions& options, const CommandContext& context) {
+  auto source = open_repo(context.repo);
   if (!source) {
     std::cerr << "error: " << source.error().message() << "\n";
     return kExitInvalidInput;
   }
   state::LoadResult loaded = state::load_repo(**source);
   if (!loaded.ok()) {
-    print_diagnostics(loaded.diagnostics, diagnostic_prefix(options.repo));
+    print_diagnostics(loaded.diagnostics, diagnostic_prefix(context.repo));
     std::cerr << loaded.diagnostics.size() << " error(s) in " << loaded.repo.origin
               << "; nothing was applied\n";
     return kExitInvalidInput;
@@ -53,14 +51,14 @@ int run_apply(const ApplyOptions& options) {
   std::optional<PlanWriter> writer;
   if (!options.out.empty()) {
     auto prepared =
-        PlanWriter::prepare(options.out, options.state_dir, options.repo.path, loaded.repo);
+        PlanWriter::prepare(options.out, options.state_dir, context.repo.path, loaded.repo);
     if (!prepared) {
       std::cerr << "error: " << prepared.error().message() << "\n";
       return kExitInvalidInput;
     }
     writer = std::move(*prepared);
   }
-  EngineOptions engine = engine_options(options.connection);
+  EngineOptions engine = engine_options(context.connection);
   engine.dry_run = options.dry_run;
   engine.allow_destructive = options.allow_destructive;
   std::vector<std::string> names;
@@ -68,7 +66,7 @@ int run_apply(const ApplyOptions& options) {
     names.push_back(host->name);
   auto progress = make_progress(names, isatty(STDERR_FILENO) != 0, options.quiet);
   std::vector<HostReport> reports =
-      run_hosts(*hosts, make_transport_factory(options.connection), engine, *progress);
+      run_hosts(*hosts, make_transport_factory(context.connection), engine, *progress);
   if (options.json || options.format == "json") {
     std::cout
         << render_json(reports, loaded.repo.origin, loaded.repo.commit, !options.dry_run).dump(2)
@@ -93,9 +91,10 @@ int run_apply(const ApplyOptions& options) {
 
 void add_apply_command(CLI::App& app, CommandContext& context) {
   auto options = std::make_shared<ApplyOptions>();
-  add_repo_options(app, options->repo);
-  add_connection_options(app, options->connection);
-  app.add_option("--host", options->hosts, "Only hosts whose name matches this glob (repeatable)");
+  add_repo_options(app, context.repo);
+  add_connection_options(app, context.connection);
+  app.add_option("--host", options->hosts, "Only hosts whose name matches this glob (repeatable)")
+      ->allow_extra_args(false);
   app.add_flag("-n,--dry-run", options->dry_run,
                "Print the plan and change nothing (exit 0: nothing to do, 2: changes pending)");
   app.add_flag("--json", options->json, "Print the plan (or the apply report) as JSON");
@@ -114,7 +113,7 @@ void add_apply_command(CLI::App& app, CommandContext& context) {
     if (!options->out.empty() && !options->dry_run) {
       throw CLI::ValidationError("--out", "saving a plan needs --dry-run");
     }
-    context.exit_code = run_apply(*options);
+    context.exit_code = run_apply(*options, context);
   });
 }
 

@@ -15,7 +15,6 @@ namespace reconcile {
 namespace {
 
 struct CheckOptions {
-  RepoOptions repo;
   bool json = false;
 };
 
@@ -66,14 +65,14 @@ void print_text(const state::LoadResult& result, const std::string& prefix) {
             << " in " << result.repo.origin << "; nothing would be applied\n";
 }
 
-int run_check(const CheckOptions& options) {
-  auto source = open_repo(options.repo);
+int run_check(const CheckOptions& options, const CommandContext& context) {
+  auto source = open_repo(context.repo);
   if (!source) {
     std::cerr << "error: " << source.error().message() << "\n";
     return kExitInvalidInput;
   }
   state::LoadResult result = state::load_repo(**source);
-  std::string prefix = diagnostic_prefix(options.repo);
+  std::string prefix = diagnostic_prefix(context.repo);
   if (options.json) {
     std::cout << to_json(result, prefix).dump(2) << "\n";
   } else {
@@ -88,9 +87,9 @@ void add_check_command(CLI::App& app, CommandContext& context) {
   auto options = std::make_shared<CheckOptions>();
   CLI::App* command = app.add_subcommand(
       "check", "Validate the desired-state repository and summarise its hosts (touches no host)");
-  add_repo_options(*command, options->repo);
+  add_repo_options(*command, context.repo);
   command->add_flag("--json", options->json, "Print the result as JSON");
-  command->callback([options, &context] { context.exit_code = run_check(*options); });
+  command->callback([options, &context] { context.exit_code = run_check(*options, context); });
 }
 
 }  // namespace reconcile

@@ -10,6 +10,7 @@ const std::vector<CommandSpec>& command_table() {
       {"facts", add_facts_command},
       {"apply", add_plan_apply_command},
       {"diff", add_diff_command},
+      {"disk", add_disk_command},
   };
   return table;
 }

@@ -9,10 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "reconciler/options.h"
+
 namespace reconcile {
 
 struct CommandContext {
   int exit_code = 0;
+  RepoOptions repo;              // -C, --rev
+  ConnectionOptions connection;  // --ssh-key, --known-hosts, --jobs, ...
 };
 
 struct CommandSpec {
@@ -22,15 +26,10 @@ struct CommandSpec {
 
 const std::vector<CommandSpec>& command_table();
 
-// Options shared by commands that read a desired-state repository.
-struct RepoOptions {
-  std::string path = ".";
-  std::string revision;  // empty: HEAD of a git repository
-
-  bool revision_given() const { return !revision.empty(); }
-  std::string revision_or_head() const { return revision.empty() ? "HEAD" : revision; }
-};
+// Registers -C/--repo and --rev on a command.
 void add_repo_options(CLI::App& command, RepoOptions& options);
+// Registers --ssh-key, --known-hosts, --jobs, timeouts... on a command.
+void add_connection_options(CLI::App& command, ConnectionOptions& options);
 
 // Rows of the table, one file each.
 void add_apply_command(CLI::App& app, CommandContext& context);  // the default: plan and apply
@@ -38,5 +37,6 @@ void add_check_command(CLI::App& app, CommandContext& context);
 void add_facts_command(CLI::App& app, CommandContext& context);
 void add_plan_apply_command(CLI::App& app, CommandContext& context);  // apply PLAN.json
 void add_diff_command(CLI::App& app, CommandContext& context);
+void add_disk_command(CLI::App& app, CommandContext& context);
 
 }  // namespace reconcile

@@ -6,9 +6,11 @@
 namespace reconcile {
 
 void add_connection_options(CLI::App& command, ConnectionOptions& options) {
-  command.add_option("--ssh-key", options.ssh_keys,
-                     "Private key file for SSH (repeatable; default: ~/.ssh/id_ed25519, "
-                     "id_ecdsa, id_rsa that exist, plus ssh-agent)");
+  command
+      .add_option("--ssh-key", options.ssh_keys,
+                  "Private key file for SSH (repeatable; default: ~/.ssh/id_ed25519, "
+                  "id_ecdsa, id_rsa that exist, plus ssh-agent)")
+      ->allow_extra_args(false);
   command.add_option("--known-hosts", options.known_hosts,
                      "known_hosts file that verifies host keys not pinned in the host file "
                      "(default ~/.ssh/known_hosts)");

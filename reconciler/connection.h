@@ -9,20 +9,9 @@
 
 #include "desired-state/model.h"
 #include "reconciler/engine.h"
+#include "reconciler/options.h"
 
 namespace reconcile {
-
-struct ConnectionOptions {
-  std::vector<std::string> ssh_keys;  // --ssh-key, repeatable
-  std::string known_hosts;            // --known-hosts
-  bool accept_new_host_keys = false;  // --accept-new-host-keys
-  bool no_agent = false;              // --no-agent
-  int connect_timeout_seconds = 15;   // --connect-timeout
-  int command_timeout_seconds = 600;  // --timeout
-  int jobs = 32;                      // --jobs
-};
-
-void add_connection_options(CLI::App& command, ConnectionOptions& options);
 
 // SSH for ordinary hosts, the local transport for `address: local`.
 TransportFactory make_transport_factory(const ConnectionOptions& options);

@@ -15,7 +15,6 @@ namespace reconcile {
 namespace {
 
 struct DiffOptions {
-  std::string path = ".";
   std::string from;
   std::string to;
   std::string format = "text";
@@ -45,9 +44,13 @@ std::optional<LoadedCommit> load_commit(const std::string& path, const std::stri
   return commit;
 }
 
-int run_diff(const DiffOptions& options) {
-  auto before = load_commit(options.path, options.from);
-  auto after = load_commit(options.path, options.to);
+int run_diff(const DiffOptions& options, const CommandContext& context) {
+  if (context.repo.revision_given()) {
+    std::cerr << "error: --rev does not apply to diff: name both revisions\n";
+    return kExitInvalidInput;
+  }
+  auto before = load_commit(context.repo.path, options.from);
+  auto after = load_commit(context.repo.path, options.to);
   if (!before || !after) return kExitInvalidInput;
   ModelDiff diff =
       diff_models(before->loaded.repo, *before->source, after->loaded.repo, *after->source);
@@ -69,7 +72,7 @@ void add_diff_command(CLI::App& app, CommandContext& context) {
       "diff",
       "Compare the desired state of two commits per host, offline (exit 0: no difference, "
       "2: differences); secret values are never shown");
-  command->add_option("-C,--repo", options->path, "The desired-state git repository")
+  command->add_option("-C,--repo", context.repo.path, "The desired-state git repository")
       ->capture_default_str();
   command->add_option("from", options->from, "The older revision (a commit, branch or tag)")
       ->required();
@@ -77,7 +80,7 @@ void add_diff_command(CLI::App& app, CommandContext& context) {
   command->add_option("--format", options->format, "text, json or markdown")
       ->check(CLI::IsMember({"text", "json", "markdown"}))
       ->capture_default_str();
-  command->callback([options, &context] { context.exit_code = run_diff(*options); });
+  command->callback([options, &context] { context.exit_code = run_diff(*options, context); });
 }
 
 }  // namespace reconcile

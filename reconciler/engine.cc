@@ -182,9 +182,14 @@ asio::awaitable<void> run_host(const state::Host& host, transport::Transport& tr
     } else {
       progress.step(host.name, "planning");
       report.facts = std::move(*facts);
-      report.plan = modules::diff_host({host, report.facts});
-      Status given = take_given_plan(host, options, report);
-      if (!given) {
+      std::vector<std::string> refusals;
+      report.plan = modules::diff_host({host, report.facts, &refusals});
+      Status given = refusals.empty() ? take_given_plan(host, options, report) : ok();
+      if (!refusals.empty()) {
+        report.status = HostStatus::kFailed;
+        report.error = "refused to plan: " + join(refusals, "; ");
+        report.plan.clear();
+      } else if (!given) {
         report.status = HostStatus::kStale;
         report.error = given.error().message();
       } else if (report.plan.empty()) {
@@ -199,7 +204,8 @@ asio::awaitable<void> run_host(const state::Host& host, transport::Transport& tr
           report.status = HostStatus::kFailed;
           report.error = "re-probe: " + after.error().message();
         } else {
-          report.remaining = modules::diff_host({host, *after});
+          std::vector<std::string> after_refusals;
+          report.remaining = modules::diff_host({host, *after, &after_refusals});
           finish_apply(report);
         }
       }

@@ -18,8 +18,6 @@ namespace reconcile {
 namespace {
 
 struct FactsOptions {
-  RepoOptions repo;
-  ConnectionOptions connection;
   std::vector<std::string> hosts;
   bool json = false;
 };
@@ -54,15 +52,15 @@ void print_text(const HostReport& report) {
   std::cout << "\n";
 }
 
-int run_facts(const FactsOptions& options) {
-  auto source = open_repo(options.repo);
+int run_facts(const FactsOptions& options, const CommandContext& context) {
+  auto source = open_repo(context.repo);
   if (!source) {
     std::cerr << "error: " << source.error().message() << "\n";
     return kExitInvalidInput;
   }
   state::LoadResult loaded = state::load_repo(**source);
   if (!loaded.ok()) {
-    print_diagnostics(loaded.diagnostics, diagnostic_prefix(options.repo));
+    print_diagnostics(loaded.diagnostics, diagnostic_prefix(context.repo));
     return kExitInvalidInput;
   }
   auto hosts = select_hosts(loaded.repo, options.hosts);
@@ -70,10 +68,10 @@ int run_facts(const FactsOptions& options) {
     std::cerr << "error: " << hosts.error().message() << "\n";
     return kExitInvalidInput;
   }
-  EngineOptions engine = engine_options(options.connection);
+  EngineOptions engine = engine_options(context.connection);
   engine.probe_only = true;
   auto progress = make_progress({}, false, true);
-  auto reports = run_hosts(*hosts, make_transport_factory(options.connection), engine, *progress);
+  auto reports = run_hosts(*hosts, make_transport_factory(context.connection), engine, *progress);
   if (options.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& report : reports) {
@@ -102,10 +100,12 @@ void add_facts_command(CLI::App& app, CommandContext& context) {
   CLI::App* command = app.add_subcommand(
       "facts", "Gather and print the facts of hosts (one SSH round trip each; changes nothing)");
   command->add_option("hosts", options->hosts, "Host names or globs (default: every host)");
-  add_repo_options(*command, options->repo);
-  add_connection_options(*command, options->connection);
+  command->add_option("--host", options->hosts, "Same as a HOST argument (repeatable)")
+      ->allow_extra_args(false);
+  add_repo_options(*command, context.repo);
+  add_connection_options(*command, context.connection);
   command->add_flag("--json", options->json, "Print the facts as JSON");
-  command->callback([options, &context] { context.exit_code = run_facts(*options); });
+  command->callback([options, &context] { context.exit_code = run_facts(*options, context); });
 }
 
 }  // namespace reconcile

@@ -11,45 +11,13 @@
 #include "modules/module.h"
 #include "modules/text.h"
 #include "reconciler/base/strings.h"
+#include "reconciler/facts_hash_text.h"
 
 namespace reconcile {
 
 namespace {
 
 using modules::HostFacts;
-
-// Builds the canonical text of one fact: "name=value" lines, with '\' and
-// newlines escaped so that no value can imitate another line.
-class FactText {
- public:
-  FactText& add(const std::string& name, const std::string& value) {
-    m_text += name + "=";
-    for (char c : value) {
-      if (c == '\\') {
-        m_text += "\\\\";
-      } else if (c == '\n') {
-        m_text += "\\n";
-      } else {
-        m_text += c;
-      }
-    }
-    m_text += "\n";
-    return *this;
-  }
-  FactText& maybe(const std::string& name, const std::optional<std::string>& value) {
-    return add(name, value ? "value " + *value : std::string("unset"));
-  }
-  FactText& flag(const std::string& name, bool value) {
-    return add(name, std::string(value ? "yes" : "no"));
-  }
-  FactText& number(const std::string& name, uint32_t value) {
-    return add(name, std::to_string(value));
-  }
-  std::string text() const { return m_text; }
-
- private:
-  std::string m_text;
-};
 
 void collect_system(const state::Host&, const HostFacts& facts, RelevantFacts& out) {
   // Scripts depend on the distribution, the init system, the package manager
@@ -176,9 +144,9 @@ void collect_sysctl(const state::Host& host, const HostFacts& facts, RelevantFac
 
 const std::vector<RelevantFactsSpec>& relevant_facts_table() {
   static const std::vector<RelevantFactsSpec> table = {
-      {"system", collect_system},     {"packages", collect_packages}, {"groups", collect_groups},
-      {"users", collect_users},       {"files", collect_files},       {"sysctl", collect_sysctl},
-      {"services", collect_services},
+      {"system", collect_system}, {"disk", collect_disk},         {"packages", collect_packages},
+      {"groups", collect_groups}, {"users", collect_users},       {"files", collect_files},
+      {"sysctl", collect_sysctl}, {"services", collect_services},
   };
   return table;
 }

@@ -26,10 +26,8 @@ namespace {
 
 struct PlanApplyOptions {
   std::string plan_file;
-  std::string repo_path = ".";
   std::string state_dir = kDefaultStateDir;
   std::string max_age = "24h";
-  ConnectionOptions connection;
   std::vector<std::string> hosts;
   std::string format = "text";
   bool replan = false;
@@ -68,26 +66,32 @@ void print_reports(const std::vector<HostReport>& reports, const PlanApplyOption
   }
 }
 
-int run_plan_apply(const PlanApplyOptions& options) {
+int run_plan_apply(const PlanApplyOptions& options, const CommandContext& context) {
+  const std::string& repo_path = context.repo.path;
+  if (context.repo.revision_given()) {
+    std::cerr << "error: --rev does not apply to a saved plan: it is applied from the commit "
+                 "it was made from\n";
+    return kExitInvalidInput;
+  }
   auto max_age = parse_duration(options.max_age);
   auto key = PlanKey::load(options.state_dir);
   if (!max_age || !key) {
     std::cerr << "error: " << (!max_age ? max_age.error() : key.error()).message() << "\n";
     return kExitInvalidInput;
   }
-  auto plan = load_plan_file(options.plan_file, *key, options.repo_path, unix_now(), *max_age);
+  auto plan = load_plan_file(options.plan_file, *key, repo_path, unix_now(), *max_age);
   if (!plan) {
     std::cerr << "error: refusing the plan: " << plan.error().message() << "\n";
     return kExitInvalidInput;
   }
-  auto source = state::open_git_source(options.repo_path, plan->commit);
+  auto source = state::open_git_source(repo_path, plan->commit);
   if (!source) {
     std::cerr << "error: " << source.error().message() << "\n";
     return kExitInvalidInput;
   }
   state::LoadResult loaded = state::load_repo(**source);
   if (!loaded.ok()) {
-    print_diagnostics(loaded.diagnostics, diagnostic_prefix({options.repo_path, plan->commit}));
+    print_diagnostics(loaded.diagnostics, diagnostic_prefix({repo_path, plan->commit}));
     return kExitInvalidInput;
   }
   auto hosts = plan_hosts(*plan, loaded.repo, options.hosts);
@@ -100,7 +104,7 @@ int run_plan_apply(const PlanApplyOptions& options) {
               << "\n";
   }
   ReplannedHosts replanned;
-  EngineOptions engine = engine_options(options.connection);
+  EngineOptions engine = engine_options(context.connection);
   engine.dry_run = options.dry_run;
   engine.allow_destructive = options.allow_destructive;
   engine.given_plan = given_plan_from(*plan, *key, options.replan, replanned);
@@ -108,7 +112,7 @@ int run_plan_apply(const PlanApplyOptions& options) {
   for (const auto* host : *hosts)
     names.push_back(host->name);
   auto progress = make_progress(names, isatty(STDERR_FILENO) != 0, options.quiet);
-  auto reports = run_hosts(*hosts, make_transport_factory(options.connection), engine, *progress);
+  auto reports = run_hosts(*hosts, make_transport_factory(context.connection), engine, *progress);
   for (const auto& [host, reason] : replanned)
     std::cerr << host << ": the saved plan was refused (" << reason << "); planned afresh\n";
   print_reports(reports, options, loaded.repo);
@@ -125,7 +129,7 @@ void add_plan_apply_command(CLI::App& app, CommandContext& context) {
       "hosts that changed since are refused as stale");
   command->add_option("plan", options->plan_file, "The saved plan file")->required();
   command
-      ->add_option("-C,--repo", options->repo_path,
+      ->add_option("-C,--repo", context.repo.path,
                    "The desired-state git repository; must hold the plan's commit")
       ->capture_default_str();
   command->add_option("--state", options->state_dir, "State directory holding the plan key")
@@ -136,8 +140,9 @@ void add_plan_apply_command(CLI::App& app, CommandContext& context) {
       ->capture_default_str();
   command->add_flag("--replan", options->replan,
                     "Plan stale hosts afresh from the plan's commit and apply that (unreviewed)");
-  command->add_option("--host", options->hosts, "Only hosts of the plan matching this glob");
-  add_connection_options(*command, options->connection);
+  command->add_option("--host", options->hosts, "Only hosts of the plan matching this glob")
+      ->allow_extra_args(false);
+  add_connection_options(*command, context.connection);
   command->add_flag("--allow-destructive", options->allow_destructive,
                     "Also apply the plan's destructive changes");
   command->add_flag("-n,--dry-run", options->dry_run,
@@ -146,7 +151,7 @@ void add_plan_apply_command(CLI::App& app, CommandContext& context) {
       ->check(CLI::IsMember({"text", "json", "markdown"}))
       ->capture_default_str();
   command->add_flag("-q,--quiet", options->quiet, "No progress lines on stderr");
-  command->callback([options, &context] { context.exit_code = run_plan_apply(*options); });
+  command->callback([options, &context] { context.exit_code = run_plan_apply(*options, context); });
 }
 
 }  // namespace reconcile

@@ -20,6 +20,58 @@ std::vector<std::string> split(std::string_view text, char separator) {
   }
 }
 
+std::vector<std::string> lines_of(std::string_view text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    lines.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+std::vector<std::string> words_of(std::string_view text) {
+  std::vector<std::string> words;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t'))
+      ++i;
+    size_t start = i;
+    while (i < text.size() && text[i] != ' ' && text[i] != '\t')
+      ++i;
+    if (i > start) words.emplace_back(text.substr(start, i - start));
+  }
+  return words;
+}
+
+std::pair<std::string, std::string> split_first(std::string_view line) {
+  size_t space = line.find(' ');
+  if (space == std::string_view::npos) return {std::string(line), {}};
+  return {std::string(line.substr(0, space)), std::string(line.substr(space + 1))};
+}
+
+std::string unescape_octal(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 3 < text.size()) {
+      std::string_view digits = text.substr(i + 1, 3);
+      bool octal = true;
+      for (char c : digits)
+        octal &= c >= '0' && c <= '7';
+      if (octal) {
+        out +=
+            static_cast<char>((digits[0] - '0') * 64 + (digits[1] - '0') * 8 + (digits[2] - '0'));
+        i += 3;
+        continue;
+      }
+    }
+    out += text[i];
+  }
+  return out;
+}
+
 std::string_view trim(std::string_view text) {
   const char* space = " \t\r\n";
   size_t begin = text.find_first_not_of(space);

@@ -20,14 +20,18 @@ asio::awaitable<Result<Output>> FakeTransport::run(std::string_view script, std:
                                                    const RunOptions& options) {
   // A named local, moved: g++ 12 destroys a prvalue argument of a coroutine
   // call inside co_await twice (GCC PR 99576).
-  Call call{std::string(script), std::string(input), false};
+  Call call;
+  call.script = std::string(script);
+  call.input = std::string(input);
   co_return co_await answer(std::move(call), options);
 }
 
 asio::awaitable<Result<Output>> FakeTransport::run_streamed(std::string_view script,
                                                             InputSource& input,
                                                             const RunOptions& options) {
-  Call call{std::string(script), "", true};
+  Call call;
+  call.script = std::string(script);
+  call.streamed = true;
   char buffer[65536];
   while (true) {
     auto count = input.read(buffer, sizeof buffer);

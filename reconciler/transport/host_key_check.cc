@@ -1,6 +1,7 @@
 #include "reconciler/transport/host_key_check.h"
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "reconciler/base/shell.h"
@@ -31,12 +32,29 @@ Error changed(const HostKeyPolicy& policy, const std::string& expected, const Pu
                          " — possible man-in-the-middle; refusing to connect. " + remedy);
 }
 
+// libssh2 1.10 verifies RSA host keys only with SHA-1 signatures
+// ("ssh-rsa"), which OpenSSH 8.8 and later no longer offer; such a server
+// then shows another key type. That is not an attack, and saying "changed"
+// would teach people to ignore the warning.
+std::optional<Error> rsa_only(const HostKeyPolicy& policy, const std::vector<PublicKey>& expected,
+                              const PublicKey& presented, const std::string& where_pinned) {
+  if (presented.type == "ssh-rsa" || expected.empty()) return std::nullopt;
+  for (const PublicKey& key : expected) {
+    if (key.type != "ssh-rsa") return std::nullopt;
+  }
+  return unauthenticated("the RSA host key " + where_pinned + " for " + where(policy) +
+                         " cannot be checked: libssh2 1.10 verifies RSA host keys only with "
+                         "SHA-1, which the server does not offer. The server showed " +
+                         describe_key(presented) + "; check that key and record it instead");
+}
+
 Status verify_pinned(const HostKeyPolicy& policy, const PublicKey& presented) {
   auto pinned = parse_public_key(policy.pinned_key);
   if (!pinned.has_value()) {
     return std::move(pinned).error().with_context(policy.host_name + ": ssh.host_key");
   }
   if (pinned->blob == presented.blob) return ok();
+  if (auto error = rsa_only(policy, {*pinned}, presented, "pinned in ssh.host_key")) return *error;
   return changed(policy, describe_key(*pinned), presented,
                  "If the host was reinstalled, update ssh.host_key in its host file.");
 }
@@ -57,6 +75,10 @@ Status verify_host_key(const HostKeyPolicy& policy, const PublicKey& presented) 
                              ":" + std::to_string(check.known[0].line) + ": " +
                              describe_key(presented));
     case HostKeyCheck::Status::kChanged: {
+      std::vector<PublicKey> known_keys;
+      for (const KnownHostEntry& entry : check.known)
+        known_keys.push_back(entry.key);
+      if (auto error = rsa_only(policy, known_keys, presented, "in " + file)) return *error;
       std::vector<std::string> expected;
       for (const KnownHostEntry& entry : check.known) {
         expected.push_back(describe_key(entry.key) + " (" + file + ":" +

@@ -1,10 +1,10 @@
 #pragma once
 
 // OpenSSH known_hosts files: parsing, matching a host's key, and recording a
-// new key. Own code rather than libssh2's knownhost API, which in 1.10 stops
-// reading a file at the first line it does not understand (a certificate
-// authority, a security-key type), has no `@revoked`, and cannot tell "other
-// key types are known" apart from "unknown".
+// new key. Own code rather than libssh2's knownhost API: libssh2 1.10 reads
+// markers as host names (`@revoked 10.0.0.2 KEY` becomes an entry for the
+// host "@revoked", so a revoked key would never be refused), and its check
+// cannot tell "other key types are known" apart from "unknown".
 //
 // Supported as OpenSSH does: hashed names (`|1|salt|hash`, HMAC-SHA1),
 // `[host]:port` for ports other than 22, comma-separated patterns with `*`,

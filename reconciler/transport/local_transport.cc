@@ -29,6 +29,8 @@ namespace {
 using Descriptor = asio::posix::stream_descriptor;
 
 constexpr auto kPollInterval = std::chrono::milliseconds(10);
+// After moving this many bytes without waiting, let other coroutines run.
+constexpr size_t kFairnessBytes = 1 << 20;
 
 struct Child {
   pid_t pid = -1;
@@ -91,11 +93,13 @@ void decode_status(int status, Output& output) {
   }
 }
 
-// Reads what one pipe has now into `sink`; closes it at end of file.
+// Reads what one pipe has now (up to kFairnessBytes, so that a script that
+// prints without end cannot keep the loop from its deadline) into `sink`;
+// closes the pipe at end of file.
 size_t drain(std::optional<Descriptor>& pipe, BoundedBuffer& sink) {
   std::array<char, 65536> buffer;
   size_t total = 0;
-  while (pipe) {
+  while (pipe && total < kFairnessBytes) {
     ssize_t count = ::read(pipe->native_handle(), buffer.data(), buffer.size());
     if (count > 0) {
       sink.append(std::string_view(buffer.data(), static_cast<size_t>(count)));
@@ -169,6 +173,7 @@ class LocalTransport : public Transport {
         child, spawn_shell(m_io.get_executor(), remote_command(script.size(), has_input, false)));
     BoundedBuffer out(options.max_output), err(options.max_output);
     std::optional<int> status;
+    size_t since_yield = 0;
     while (!status || child.stdout_pipe || child.stderr_pipe) {
       size_t progress = 0;
       if (child.stdin_pipe && status) child.stdin_pipe.reset();  // nobody left to read it
@@ -185,16 +190,25 @@ class LocalTransport : public Transport {
       m_stats.bytes_received += received;
       progress += received;
       if (!status) status = try_reap(child);
-      if (progress > 0 || (status && !child.stdout_pipe && !child.stderr_pipe)) continue;
+      if (status && !child.stdout_pipe && !child.stderr_pipe) continue;
+      if (progress > 0) {
+        if ((since_yield += progress) >= kFairnessBytes) {
+          since_yield = 0;
+          co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+          if (Clock::now() >= deadline) {
+            kill_and_reap(child);
+            co_return timed_out(options);
+          }
+        }
+        continue;
+      }
       // Without a pidfd (kernels before 5.3) the exit is polled for.
       Clock::time_point wake = deadline;
       if (!status && !child.pidfd) wake = std::min(deadline, Clock::now() + kPollInterval);
       if (co_await wait_any(waits(child, status.has_value()), wake) == WaitOutcome::kDeadline &&
           Clock::now() >= deadline) {
         kill_and_reap(child);
-        co_return deadline_exceeded("local: the script did not finish within " +
-                                    std::to_string(options.timeout.count()) +
-                                    " ms; its process group was killed");
+        co_return timed_out(options);
       }
     }
     Output output;
@@ -203,6 +217,12 @@ class LocalTransport : public Transport {
     output.out = out.release();
     output.err = err.release();
     co_return output;
+  }
+
+  static Error timed_out(const RunOptions& options) {
+    return deadline_exceeded("local: the script did not finish within " +
+                             std::to_string(options.timeout.count()) +
+                             " ms; its process group was killed");
   }
 
   static std::vector<Waitable> waits(Child& child, bool exited) {

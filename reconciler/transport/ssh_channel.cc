@@ -18,18 +18,21 @@ struct Collected {
   BoundedBuffer err;
 };
 
-// Reads whatever both streams have now. Returns the bytes read, or an error.
+// Reads what both streams have now, up to kFairnessBytes each (a command
+// that prints without end must not keep the loop from its deadline).
+// Returns the bytes read, or an error.
 Result<size_t> read_available(SshSession& session, LIBSSH2_CHANNEL* channel, Collected& output) {
   std::array<char, 32768> buffer;
   size_t total = 0;
   for (int stream : {0, SSH_EXTENDED_DATA_STDERR}) {
-    while (true) {
+    for (size_t taken = 0; taken < kFairnessBytes;) {
       ssize_t count = libssh2_channel_read_ex(channel, stream, buffer.data(), buffer.size());
       if (count == LIBSSH2_ERROR_EAGAIN || count == 0) break;
       if (count < 0) return unavailable("reading the command's output: " + session.last_error());
       std::string_view data(buffer.data(), static_cast<size_t>(count));
       (stream == 0 ? output.out : output.err).append(data);
       total += static_cast<size_t>(count);
+      taken += static_cast<size_t>(count);
     }
   }
   return total;
@@ -77,7 +80,8 @@ void read_exit_status(LIBSSH2_SESSION* session, LIBSSH2_CHANNEL* channel, Output
 
 asio::awaitable<Result<Output>> run_on_channel(SshSession& session, const std::string& command,
                                                StdinFeed& feed, size_t max_output,
-                                               Clock::time_point deadline) {
+                                               Clock::time_point deadline, bool& exec_sent) {
+  exec_sent = false;
   LIBSSH2_SESSION* raw = session.get();
   LIBSSH2_CHANNEL* channel = nullptr;
   CO_TRY_ASSIGN(opened, co_await session.drive(
@@ -89,6 +93,7 @@ asio::awaitable<Result<Output>> run_on_channel(SshSession& session, const std::s
   if (channel == nullptr || opened != 0) {
     co_return unavailable("cannot open an SSH channel: " + session.last_error());
   }
+  exec_sent = true;
   CO_TRY_ASSIGN(started, co_await session.drive(
                              [&] {
                                return libssh2_channel_process_startup(

@@ -16,9 +16,10 @@ namespace reconcile::transport {
 // A non-zero exit is not an error. Errors: kDeadlineExceeded when `deadline`
 // passes, kUnavailable when the channel or connection fails, or the error of
 // the input source; after any error the session is in an unknown state and
-// must be aborted by the caller.
+// must be aborted by the caller. `exec_sent` tells whether the command may
+// have started: until then a failed run can safely be retried.
 asio::awaitable<Result<Output>> run_on_channel(SshSession& session, const std::string& command,
                                                StdinFeed& feed, size_t max_output,
-                                               Clock::time_point deadline);
+                                               Clock::time_point deadline, bool& exec_sent);
 
 }  // namespace reconcile::transport

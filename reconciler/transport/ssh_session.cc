@@ -136,6 +136,14 @@ asio::awaitable<Status> SshSession::open(std::string address, uint16_t port,
   if (rc != 0) {
     std::string reason = last_error();
     abort();
+    // A failed key exchange with a modern server usually means an algorithm
+    // libssh2 1.10 lacks; say which ones it has.
+    if (reason.find("exchange encryption keys") != std::string::npos) {
+      reason +=
+          " (libssh2 1.10 offers host keys ssh-ed25519, ecdsa-sha2-nistp256/384/521 and "
+          "ssh-rsa, and checks RSA host keys only with SHA-1, which OpenSSH 8.8+ no "
+          "longer offers: give the server an ed25519 or ecdsa host key)";
+    }
     co_return unavailable("SSH handshake failed: " + reason);
   }
   co_return ok();

@@ -137,18 +137,22 @@ class SshTransport : public Transport {
   asio::awaitable<Result<Output>> run_framed(std::string_view script, InputSource* input,
                                              bool has_input, const RunOptions& options) {
     auto guard = co_await m_lock.lock();
+    bool reused = m_session && m_session->is_open();
     CO_TRY_STATUS(co_await connect_locked());
     bool sudo = m_target.user != "root";
     std::string command = remote_command(script.size(), has_input, sudo);
-    StdinFeed feed(script, input);
-    ++m_stats.channels;
     Clock::time_point deadline = Clock::now() + options.timeout;
-    auto result = co_await run_on_channel(*m_session, command, feed, options.max_output, deadline);
+    bool exec_sent = false;
+    auto result = co_await run_once(command, script, input, options, deadline, exec_sent);
+    if (!result.has_value() && reused && !exec_sent &&
+        result.error().code() == ErrorCode::kUnavailable) {
+      // A reused session may have died while idle (sshd restarted, NAT
+      // timeout). Nothing ran yet, so reconnecting and trying once more is
+      // safe.
+      CO_TRY_STATUS(co_await connect_locked());
+      result = co_await run_once(command, script, input, options, deadline, exec_sent);
+    }
     if (!result.has_value()) {
-      // The channel is in an unknown state; start over with a fresh session
-      // next time rather than guess.
-      m_session->abort();
-      drop_session();
       Error error = std::move(result).error();
       if (error.code() == ErrorCode::kDeadlineExceeded) {
         error = deadline_exceeded("the script did not finish within " +
@@ -157,6 +161,22 @@ class SshTransport : public Transport {
       co_return std::move(error).with_context(m_target.name);
     }
     if (sudo) CO_TRY_STATUS(check_sudo(*result));
+    co_return result;
+  }
+
+  // One attempt on the current session; on failure the session is dropped,
+  // since its channel is in an unknown state.
+  asio::awaitable<Result<Output>> run_once(const std::string& command, std::string_view script,
+                                           InputSource* input, const RunOptions& options,
+                                           Clock::time_point deadline, bool& exec_sent) {
+    StdinFeed feed(script, input);
+    ++m_stats.channels;
+    auto result =
+        co_await run_on_channel(*m_session, command, feed, options.max_output, deadline, exec_sent);
+    if (!result.has_value()) {
+      m_session->abort();
+      drop_session();
+    }
     co_return result;
   }
 

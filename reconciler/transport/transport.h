@@ -40,8 +40,11 @@ struct Output {
 };
 
 struct RunOptions {
-  // The whole run, from opening the channel to the exit status. On expiry the
-  // run fails with kDeadlineExceeded and the channel is closed.
+  // The whole run, from opening the channel to the exit status (a connect
+  // that the run needs first has its own timeout). On expiry the run fails
+  // with kDeadlineExceeded and the channel is closed: over SSH the whole
+  // connection is dropped (the next run reconnects); locally the script's
+  // process group is killed.
   std::chrono::milliseconds timeout = std::chrono::minutes(10);
   size_t max_output = 64u << 20;
 };
@@ -77,7 +80,8 @@ class Transport {
 
   // Runs a script as described above. A non-zero exit is not an error: it is
   // in Output::exit_code. Errors are for the transport itself (connection
-  // lost, timeout). Connects first if needed.
+  // lost, timeout). Connects first if needed. Concurrent calls on one
+  // transport are allowed and run one after the other.
   virtual asio::awaitable<Result<Output>> run(std::string_view script, std::string_view input,
                                               const RunOptions& options) = 0;
   // Same, with a streamed input of any size (e.g. a root file system image).

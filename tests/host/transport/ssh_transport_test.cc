@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <random>
+#include <thread>
 
 #include "reconciler/base/shell.h"
 #include "reconciler/base/strings.h"
@@ -206,6 +207,19 @@ TEST_CASE("ssh: an unknown host key is refused, or accepted and recorded with ac
   REQUIRE_MESSAGE(output.has_value(), output.error().message());
 }
 
+TEST_CASE("ssh: a server with only an RSA host key gets a handshake error that says why") {
+  auto sshd_options = default_sshd_options("127.0.0.2");
+  sshd_options.host_keys = {TestKeys::get().host_rsa.path};
+  TestSshd sshd(sshd_options);
+  SshTarget target{"web1", "127.0.0.2", 22, "root", TestKeys::get().host_rsa.public_key};
+  auto output = run_once(target, default_client(), "true\n");
+  REQUIRE_FALSE(output.has_value());
+  MESSAGE(output.error().message());
+  CHECK(output.error().code() == ErrorCode::kUnavailable);
+  CHECK(output.error().message().find("SSH handshake failed") != std::string::npos);
+  CHECK(output.error().message().find("RSA host keys only with SHA-1") != std::string::npos);
+}
+
 TEST_CASE("ssh: a changed host key in known_hosts is refused, even with accept-new") {
   TestSshd sshd(default_sshd_options("127.0.0.2"));
   TempDir dir;
@@ -345,6 +359,26 @@ TEST_CASE("ssh: one session is reused for many runs (and the timing of connect +
   CHECK(stats.bytes_received > 0);
 }
 
+TEST_CASE("ssh: concurrent runs on one transport share its one session") {
+  TestSshd sshd(default_sshd_options("127.0.0.2"));
+  asio::io_context io;
+  auto transport = make_ssh_transport(io, pinned_target("web1", "127.0.0.2"), default_client());
+  int succeeded = 0;
+  for (int i = 0; i < 5; ++i) {
+    asio::co_spawn(
+        io,
+        [&, i]() -> asio::awaitable<void> {
+          auto output = co_await transport->run("echo " + std::to_string(i) + "\n", "", {});
+          if (output.has_value() && output->out == std::to_string(i) + "\n") ++succeeded;
+        },
+        asio::detached);
+  }
+  io.run();
+  CHECK(succeeded == 5);
+  CHECK(transport->stats().connections == 1);
+  CHECK(transport->stats().channels == 5);
+}
+
 TEST_CASE("ssh: a run that exceeds its timeout fails alone and the next run reconnects") {
   TestSshd sshd(default_sshd_options("127.0.0.2"));
   asio::io_context io;
@@ -360,6 +394,33 @@ TEST_CASE("ssh: a run that exceeds its timeout fails alone and the next run reco
   output = run_sync(io, transport->run("echo back\n", "", {}));
   REQUIRE_MESSAGE(output.has_value(), output.error().message());
   CHECK(output->out == "back\n");
+  CHECK(transport->stats().connections == 2);
+}
+
+TEST_CASE("ssh: a script that prints without end still times out") {
+  TestSshd sshd(default_sshd_options("127.0.0.2"));
+  RunOptions options;
+  options.timeout = milliseconds(1000);
+  options.max_output = 1 << 20;
+  auto start = steady_clock::now();
+  auto output =
+      run_once(pinned_target("web1", "127.0.0.2"), default_client(), "yes\n", "", options);
+  double elapsed = seconds_since(start);
+  REQUIRE_FALSE(output.has_value());
+  CHECK(output.error().code() == ErrorCode::kDeadlineExceeded);
+  CHECK(elapsed < 4.0);
+}
+
+TEST_CASE("ssh: a session that died while idle is replaced transparently") {
+  TestSshd sshd(default_sshd_options("127.0.0.2"));
+  asio::io_context io;
+  auto transport = make_ssh_transport(io, pinned_target("web1", "127.0.0.2"), default_client());
+  REQUIRE(run_sync(io, transport->run("true\n", "", {})).has_value());
+  sshd.drop_connections();
+  std::this_thread::sleep_for(milliseconds(200));
+  auto output = run_sync(io, transport->run("echo again\n", "", {}));
+  REQUIRE_MESSAGE(output.has_value(), output.error().message());
+  CHECK(output->out == "again\n");
   CHECK(transport->stats().connections == 2);
 }
 

@@ -209,6 +209,14 @@ TestSshd::~TestSshd() {
   std::filesystem::remove_all(m_dir, ignored);
 }
 
+void TestSshd::drop_connections() {
+  std::string children =
+      read_file("/proc/" + std::to_string(m_pid) + "/task/" + std::to_string(m_pid) + "/children");
+  for (const std::string& child : split(std::string(trim(children)), ' ')) {
+    if (!child.empty()) kill(std::stoi(child), SIGKILL);
+  }
+}
+
 std::string TestSshd::log() const {
   return read_file(m_dir + "/log");
 }

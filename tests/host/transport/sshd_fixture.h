@@ -63,6 +63,8 @@ class TestSshd {
   TestSshd(const TestSshd&) = delete;
 
   const Options& options() const { return m_options; }
+  // Kills the per-connection sshd processes, as a restart of sshd would.
+  void drop_connections();
   std::string log() const;
 
  private:

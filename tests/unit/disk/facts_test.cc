@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "disk-layouts/facts_text.h"
+#include "reconciler/base/strings.h"
 
 namespace reconcile::disk {
 namespace {
@@ -106,7 +107,7 @@ TEST_CASE("mountinfo, swaps and fstab text, with octal escapes") {
   CHECK(fstab[1].options == "defaults");
   CHECK(fstab[1].passno == "0");
   CHECK(unescape_blkid("my\\ label") == "my label");
-  CHECK(unescape_octal("a\\134b\\") == "a\\b\\");
+  CHECK(reconcile::unescape_octal("a\\134b\\") == "a\\b\\");
 }
 
 TEST_CASE("a cut or forged probe output is an error, not a guess") {

@@ -5,7 +5,9 @@
 
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <functional>
+#include <sstream>
 
 #include "tests/unit/review/review_test_util.h"
 
@@ -153,4 +155,73 @@ TEST_CASE("relevant facts: one row per module, in module table order") {
   REQUIRE(rows.size() == modules.size());
   for (size_t i = 0; i < rows.size(); ++i)
     CHECK(std::string(rows[i].module) == modules[i].name);
+}
+
+TEST_CASE("facts hash: disks count by their devices, the layout's mounts and fstab") {
+  std::ifstream in(std::string(RECONCILE_SOURCE_DIR) + "/disk-layouts/vps-gpt.yaml");
+  std::stringstream layout;
+  layout << in.rdbuf();
+  state::Host host = host_from_yaml("disk: { layout: vps-gpt, device: /dev/vda }\n",
+                                    {{"disk-layouts/vps-gpt.yaml", layout.str()}});
+  REQUIRE(host.disk.has_value());
+  REQUIRE(host.disk->model.has_value());
+  HostFacts facts;
+  facts.disk.emplace();
+  disk::DeviceFacts device;
+  device.device = "/dev/vda";
+  device.exists = true;
+  device.size = 4ull << 30;
+  device.table = "gpt";
+  device.partitions = {{3, "/dev/vda3", 1 << 20, 1 << 30, "0FC63DAF", "root", "u3"}};
+  disk::BlockNode whole{"/dev/vda", "disk", "254:0", 4ull << 30, "", {"/dev/vda3"}, {}, 2};
+  disk::BlockNode root{"/dev/vda3", "part", "254:3", 1 << 30, "/dev/vda", {}, {}, 0};
+  root.signature.type = "ext4";
+  device.nodes = {whole, root};
+  facts.disk->devices = {device};
+  facts.disk->mounts = {{"254:3", "/", "/", "ext4", "/dev/vda3", "rw"},
+                        {"0:22", "/", "/run", "tmpfs", "tmpfs", "rw"}};
+  facts.disk->fstab_exists = true;
+  facts.disk->fstab = {{1, "UUID=x", "/", "ext4", "defaults", "0", "1"}};
+  FactDigests before = digest_facts(relevant_facts(host, facts));
+  CHECK(before.count("disk /dev/vda") == 1);
+
+  std::vector<Mutation> relevant = {
+      {"a partition resized", [](HostFacts& f) { f.disk->devices[0].partitions[0].size *= 2; },
+       "disk /dev/vda changed"},
+      {"a signature wiped", [](HostFacts& f) { f.disk->devices[0].nodes[1].signature = {}; },
+       "disk /dev/vda changed"},
+      {"the root unmounted", [](HostFacts& f) { f.disk->mounts.erase(f.disk->mounts.begin()); },
+       "disk mounts changed"},
+      {"something else mounted at the ESP's mountpoint",
+       [](HostFacts& f) {
+         f.disk->mounts.push_back({"0:40", "/", "/boot/efi", "tmpfs", "tmpfs", ""});
+       },
+       "disk mounts changed"},
+      {"an fstab line edited", [](HostFacts& f) { f.disk->fstab[0].options = "noatime"; },
+       "disk fstab changed"},
+  };
+  for (const auto& mutation : relevant) {
+    CAPTURE(std::string(mutation.what));
+    HostFacts changed = facts;
+    mutation.apply(changed);
+    auto named = changed_facts(before, digest_facts(relevant_facts(host, changed)));
+    REQUIRE(named.size() == 1);
+    CHECK(named[0] == mutation.named);
+  }
+  std::vector<Mutation> unrelated = {
+      {"a tmpfs mounted elsewhere",
+       [](HostFacts& f) {
+         f.disk->mounts.push_back({"0:50", "/", "/mnt/x", "tmpfs", "tmpfs", ""});
+       },
+       nullptr},
+      {"a swap file", [](HostFacts& f) { f.disk->swaps.push_back("/swapfile"); }, nullptr},
+      {"an fstab comment moved the lines", [](HostFacts& f) { f.disk->fstab[0].line = 7; },
+       nullptr},
+  };
+  for (const auto& mutation : unrelated) {
+    CAPTURE(std::string(mutation.what));
+    HostFacts changed = facts;
+    mutation.apply(changed);
+    CHECK(changed_facts(before, digest_facts(relevant_facts(host, changed))).empty());
+  }
 }

@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <random>
@@ -85,16 +86,44 @@ TEST_CASE("local: output beyond max_output is dropped and flagged") {
 }
 
 TEST_CASE("local: a timeout kills the process group quickly") {
+  TempDir dir;
   RunOptions options;
   options.timeout = std::chrono::milliseconds(300);
   auto start = std::chrono::steady_clock::now();
   // A child in the background holds stdout open too: the whole group dies.
-  auto output = run_local("sleep 100 & sleep 100\n", "", options);
+  std::string pids = dir.file("pids");
+  auto output = run_local(
+      "sleep 100 & echo $! > " + pids + "; echo $$ >> " + pids + "; sleep 100\n", "", options);
   auto elapsed = std::chrono::steady_clock::now() - start;
   REQUIRE_FALSE(output.has_value());
   CHECK(output.error().code() == ErrorCode::kDeadlineExceeded);
   CHECK(elapsed < std::chrono::seconds(3));
-  CHECK(shell("pgrep -f '^sleep 100$'").out.empty());
+  std::vector<std::string> started = split(std::string(trim(read_file(pids))), '\n');
+  REQUIRE(started.size() == 2);
+  for (const std::string& pid : started) {
+    CAPTURE(pid);
+    // The background sleep was reparented to whichever process reaps
+    // orphans here, which may leave it a zombie for a while: dead either way.
+    bool gone = false;
+    for (int i = 0; i < 100 && !gone; ++i) {
+      std::string stat = read_file("/proc/" + pid + "/stat");
+      size_t close = stat.rfind(')');
+      gone = stat.empty() || (close != std::string::npos && stat.substr(close + 2, 1) == "Z");
+      if (!gone) usleep(10000);
+    }
+    CHECK(gone);
+  }
+}
+
+TEST_CASE("local: a script that prints without end still times out") {
+  RunOptions options;
+  options.timeout = std::chrono::milliseconds(500);
+  options.max_output = 1 << 20;
+  auto start = std::chrono::steady_clock::now();
+  auto output = run_local("yes\n", "", options);
+  REQUIRE_FALSE(output.has_value());
+  CHECK(output.error().code() == ErrorCode::kDeadlineExceeded);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
 }
 
 TEST_CASE("local: input follows the script intact") {
