@@ -90,6 +90,28 @@ struct SysctlFacts {
   std::optional<std::string> dropin_digest;
 };
 
+// One entry of /run/secrets, as the host reported it.
+struct SecretFileFacts {
+  std::string type;  // "file", "dir", "link" or "other"
+  std::string owner;
+  std::string group;
+  uint32_t mode = 0;
+  // Regular files: HMAC-SHA256 of the content under the probe key (see
+  // modules/secrets.cc), hex. Never a plain hash: that would reveal a
+  // low-entropy secret to anyone who sees the facts.
+  std::string digest;
+};
+
+struct SecretsFacts {
+  std::string directory;     // "missing", "directory" or "other" (a file, a symlink)
+  std::string fstype;        // stat -f %T of /run/secrets: "tmpfs", "ext2/ext3", ...
+  bool mount_point = false;  // a file system of its own (not just a folder of /run)
+  std::string owner;
+  std::string group;
+  uint32_t mode = 0;
+  std::map<std::string, SecretFileFacts> files;  // by file name
+};
+
 struct HostFacts {
   SystemFacts system;
   std::map<std::string, std::optional<GroupFacts>> groups;  // nullopt: does not exist
@@ -99,6 +121,7 @@ struct HostFacts {
   std::map<std::string, ServiceFacts> services;
   SysctlFacts sysctl;
   std::optional<disk::DiskFacts> disk;  // when the host declares a disk
+  SecretsFacts secrets;                 // when the host has a secrets section
 };
 
 }  // namespace reconcile::modules

@@ -12,6 +12,7 @@ const std::vector<ModuleSpec>& module_table() {
       {"groups", probe_groups, parse_groups, diff_groups},
       {"users", probe_users, parse_users, diff_users},
       {"files", probe_files, parse_files, diff_files},
+      {"secrets", probe_secrets, parse_secrets, diff_secrets},
       {"sysctl", probe_sysctl, parse_sysctl, diff_sysctl},
       {"services", probe_services, parse_services, diff_services},
   };

@@ -14,6 +14,11 @@
 #include "modules/facts.h"
 #include "modules/probe.h"
 #include "reconciler/base/result.h"
+#include "secrets/secure_buffer.h"
+
+namespace reconcile::secrets {
+class SecretStore;
+}
 
 namespace reconcile::modules {
 
@@ -24,6 +29,9 @@ struct DiffContext {
   // Where a module refuses to plan (an unknown or ambiguous state it must not
   // guess about), it says why here; the host is then not applied at all.
   std::vector<std::string>* refusals = nullptr;
+  // The controller's decrypted secrets (secrets/store.h), or null when none
+  // were loaded; a host that delivers secrets then refuses to plan.
+  const secrets::SecretStore* secrets = nullptr;
 
   void refuse(std::string why) const {
     if (refusals != nullptr) refusals->push_back(std::move(why));
@@ -87,6 +95,18 @@ void diff_disk(const DiffContext& context, std::vector<Change>& changes);
 // Adds "restart SERVICE" changes for files and secrets that change and name
 // the service in `restart:`. Runs after every module has planned.
 void add_restarts(const state::Host& host, std::vector<Change>& changes);
+
+// True when the host has a secrets section (and so owns /run/secrets).
+bool manages_secrets(const state::Host& host);
+std::vector<ProbeFragment> probe_secrets(const state::Host& host);
+Status parse_secrets(const Sections& sections, const state::Host& host, HostFacts& facts);
+void diff_secrets(const DiffContext& context, std::vector<Change>& changes);
+// The digest the secrets probe reports for a file holding `plaintext` on
+// `host_name` (hex HMAC-SHA256 under this process's probe key for the host).
+std::string secret_digest(const std::string& host_name, const secrets::SecureBuffer& plaintext);
+// The probe script of the secrets module with another directory in place of
+// /run/secrets (for tests that run it against a real sh).
+std::string secrets_probe_script(const std::string& host_name, const std::string& directory);
 
 std::vector<ProbeFragment> probe_sysctl(const state::Host& host);
 Status parse_sysctl(const Sections& sections, const state::Host& host, HostFacts& facts);

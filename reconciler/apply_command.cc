@@ -14,6 +14,7 @@
 #include "reconciler/plan_file.h"
 #include "reconciler/plan_output.h"
 #include "reconciler/repo_loading.h"
+#include "reconciler/secret_loading.h"
 
 namespace reconcile {
 
@@ -28,21 +29,13 @@ struct ApplyOptions {
   std::string state_dir = kDefaultStateDir;  // --state: holds the plan key
   bool allow_destructive = false;
   bool quiet = false;
+  std::string identity = kDefaultControllerIdentity;
 };
 
 int run_apply(const ApplyOptions& options, const CommandContext& context) {
-  auto source = open_repo(context.repo);
-  if (!source) {
-    std::cerr << "error: " << source.error().message() << "\n";
-    return kExitInvalidInput;
-  }
-  state::LoadResult loaded = state::load_repo(**source);
-  if (!loaded.ok()) {
-    print_diagnostics(loaded.diagnostics, diagnostic_prefix(context.repo));
-    std::cerr << loaded.diagnostics.size() << " error(s) in " << loaded.repo.origin
-              << "; nothing was applied\n";
-    return kExitInvalidInput;
-  }
+  auto loaded_repo = load_valid_repo(context.repo);
+  if (!loaded_repo) return kExitInvalidInput;
+  const state::LoadResult& loaded = loaded_repo->loaded;
   auto hosts = select_hosts(loaded.repo, options.hosts);
   if (!hosts) {
     std::cerr << "error: " << hosts.error().message() << "\n";
@@ -61,6 +54,9 @@ int run_apply(const ApplyOptions& options, const CommandContext& context) {
   EngineOptions engine = engine_options(context.connection);
   engine.dry_run = options.dry_run;
   engine.allow_destructive = options.allow_destructive;
+  // Decrypted in memory only, for the hosts selected; see secret_loading.h.
+  secrets::SecretStore secrets = load_secret_store(*loaded_repo->source, *hosts, options.identity);
+  engine.secrets = &secrets;
   std::vector<std::string> names;
   for (const auto* host : *hosts)
     names.push_back(host->name);
@@ -78,7 +74,8 @@ int run_apply(const ApplyOptions& options, const CommandContext& context) {
   }
   int code = exit_code_for(reports);
   if (writer) {
-    if (Status saved = writer->write(loaded.repo, *hosts, reports, options.hosts, unix_now());
+    if (Status saved =
+            writer->write(loaded.repo, *hosts, reports, options.hosts, unix_now(), &secrets);
         !saved) {
       std::cerr << "error: the plan was not saved: " << saved.error().message() << "\n";
       code = worst_exit_code(code, kExitInvalidInput);
@@ -108,6 +105,10 @@ void add_apply_command(CLI::App& app, CommandContext& context) {
   app.add_flag("--allow-destructive", options->allow_destructive,
                "Also apply destructive changes (removing users, packages, files; repartitioning)");
   app.add_flag("-q,--quiet", options->quiet, "No progress lines on stderr");
+  app.add_option("--identity", options->identity,
+                 "The controller's age identity file, which decrypts the secrets hosts use "
+                 "(in memory only)")
+      ->capture_default_str();
   app.callback([options, &context, &app] {
     if (!app.get_subcommands().empty()) return;
     if (!options->out.empty() && !options->dry_run) {

@@ -11,6 +11,7 @@ const std::vector<CommandSpec>& command_table() {
       {"apply", add_plan_apply_command},
       {"diff", add_diff_command},
       {"disk", add_disk_command},
+      {"secrets", add_secrets_command},
   };
   return table;
 }

@@ -38,5 +38,6 @@ void add_facts_command(CLI::App& app, CommandContext& context);
 void add_plan_apply_command(CLI::App& app, CommandContext& context);  // apply PLAN.json
 void add_diff_command(CLI::App& app, CommandContext& context);
 void add_disk_command(CLI::App& app, CommandContext& context);
+void add_secrets_command(CLI::App& app, CommandContext& context);
 
 }  // namespace reconcile

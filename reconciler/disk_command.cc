@@ -56,16 +56,9 @@ Result<disk::DiskFacts> probe_disks(const state::Host& host, const DiskPlanOptio
 }
 
 int run_disk_plan(const DiskPlanOptions& options, const CommandContext& context) {
-  auto source = open_repo(context.repo);
-  if (!source) {
-    std::cerr << "error: " << source.error().message() << "\n";
-    return kExitInvalidInput;
-  }
-  state::LoadResult loaded = state::load_repo(**source);
-  if (!loaded.ok()) {
-    print_diagnostics(loaded.diagnostics, diagnostic_prefix(context.repo));
-    return kExitInvalidInput;
-  }
+  auto loaded_repo = load_valid_repo(context.repo);
+  if (!loaded_repo) return kExitInvalidInput;
+  const state::LoadResult& loaded = loaded_repo->loaded;
   auto layout = loaded.repo.disk_layouts.find(options.layout);
   if (layout == loaded.repo.disk_layouts.end()) {
     std::cerr << "error: no disk layout '" << options.layout << "' (disk-layouts/" << options.layout

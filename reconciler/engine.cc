@@ -12,6 +12,8 @@
 #include "modules/scripts.h"
 #include "reconciler/base/strings.h"
 
+#include <spdlog/spdlog.h>
+
 namespace reconcile {
 
 namespace {
@@ -165,12 +167,14 @@ asio::awaitable<void> run_host(const state::Host& host, transport::Transport& tr
   report.address = host.address;
   progress.step(host.name, "connecting");
   Status connected = co_await transport.connect();
+  spdlog::debug("{}: connect {:.3f}s", host.name, seconds_since(start));
   if (!connected) {
     report.status = HostStatus::kUnreachable;
     report.error = connected.error().message();
   } else {
     progress.step(host.name, "probing");
     auto facts = co_await probe(host, transport, options, report);
+    spdlog::debug("{}: probe done at {:.3f}s", host.name, seconds_since(start));
     if (!facts) {
       report.status = facts.error().code() == ErrorCode::kUnavailable ||
                               facts.error().code() == ErrorCode::kUnauthenticated
@@ -183,7 +187,7 @@ asio::awaitable<void> run_host(const state::Host& host, transport::Transport& tr
       progress.step(host.name, "planning");
       report.facts = std::move(*facts);
       std::vector<std::string> refusals;
-      report.plan = modules::diff_host({host, report.facts, &refusals});
+      report.plan = modules::diff_host({host, report.facts, &refusals, options.secrets});
       Status given = refusals.empty() ? take_given_plan(host, options, report) : ok();
       if (!refusals.empty()) {
         report.status = HostStatus::kFailed;
@@ -205,7 +209,7 @@ asio::awaitable<void> run_host(const state::Host& host, transport::Transport& tr
           report.error = "re-probe: " + after.error().message();
         } else {
           std::vector<std::string> after_refusals;
-          report.remaining = modules::diff_host({host, *after, &after_refusals});
+          report.remaining = modules::diff_host({host, *after, &after_refusals, options.secrets});
           finish_apply(report);
         }
       }

@@ -15,6 +15,7 @@
 #include "reconciler/progress.h"
 #include "reconciler/report.h"
 #include "reconciler/transport/transport.h"
+#include "secrets/store.h"
 
 namespace reconcile {
 
@@ -28,6 +29,8 @@ struct EngineOptions {
   int jobs = 32;
   transport::RunOptions probe;   // limits for probe scripts
   transport::RunOptions change;  // limits for each change's script
+  // The controller's decrypted secrets for the secrets module (not owned).
+  const secrets::SecretStore* secrets = nullptr;
 };
 
 // Creates the transport for a host (SSH, local, or a fake in tests). Returns

@@ -53,16 +53,9 @@ void print_text(const HostReport& report) {
 }
 
 int run_facts(const FactsOptions& options, const CommandContext& context) {
-  auto source = open_repo(context.repo);
-  if (!source) {
-    std::cerr << "error: " << source.error().message() << "\n";
-    return kExitInvalidInput;
-  }
-  state::LoadResult loaded = state::load_repo(**source);
-  if (!loaded.ok()) {
-    print_diagnostics(loaded.diagnostics, diagnostic_prefix(context.repo));
-    return kExitInvalidInput;
-  }
+  auto loaded_repo = load_valid_repo(context.repo);
+  if (!loaded_repo) return kExitInvalidInput;
+  const state::LoadResult& loaded = loaded_repo->loaded;
   auto hosts = select_hosts(loaded.repo, options.hosts);
   if (!hosts) {
     std::cerr << "error: " << hosts.error().message() << "\n";

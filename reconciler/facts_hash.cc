@@ -19,7 +19,8 @@ namespace {
 
 using modules::HostFacts;
 
-void collect_system(const state::Host&, const HostFacts& facts, RelevantFacts& out) {
+void collect_system(const state::Host&, const HostFacts& facts, const secrets::SecretStore*,
+                    RelevantFacts& out) {
   // Scripts depend on the distribution, the init system, the package manager
   // and who they run as; kernel, hostname, memory, disks and addresses do not
   // enter any plan of the modules in the table.
@@ -31,7 +32,8 @@ void collect_system(const state::Host&, const HostFacts& facts, RelevantFacts& o
   out["system /run/secrets"] = FactText().flag("tmpfs", s.secrets_tmpfs).text();
 }
 
-void collect_groups(const state::Host& host, const HostFacts& facts, RelevantFacts& out) {
+void collect_groups(const state::Host& host, const HostFacts& facts, const secrets::SecretStore*,
+                    RelevantFacts& out) {
   for (const auto& group : host.groups) {
     auto it = facts.groups.find(group.name);
     bool exists = it != facts.groups.end() && it->second;
@@ -71,7 +73,8 @@ void add_user_fields(const state::User& user, const modules::UserFacts& fact, Fa
   }
 }
 
-void collect_users(const state::Host& host, const HostFacts& facts, RelevantFacts& out) {
+void collect_users(const state::Host& host, const HostFacts& facts, const secrets::SecretStore*,
+                   RelevantFacts& out) {
   for (const auto& user : host.users) {
     auto it = facts.users.find(user.name);
     bool exists = it != facts.users.end() && it->second;
@@ -82,7 +85,8 @@ void collect_users(const state::Host& host, const HostFacts& facts, RelevantFact
   }
 }
 
-void collect_packages(const state::Host& host, const HostFacts& facts, RelevantFacts& out) {
+void collect_packages(const state::Host& host, const HostFacts& facts, const secrets::SecretStore*,
+                      RelevantFacts& out) {
   // Only declared packages: every other installed package is unrelated.
   for (const auto& package : host.packages) {
     FactText text;
@@ -92,7 +96,8 @@ void collect_packages(const state::Host& host, const HostFacts& facts, RelevantF
   }
 }
 
-void collect_files(const state::Host& host, const HostFacts& facts, RelevantFacts& out) {
+void collect_files(const state::Host& host, const HostFacts& facts, const secrets::SecretStore*,
+                   RelevantFacts& out) {
   // Every field: an existing file keeps its owner and mode unless they are
   // declared, so the write script carries the owner and mode it found.
   for (size_t i = 0; i < host.files.size(); ++i) {
@@ -114,7 +119,8 @@ void collect_files(const state::Host& host, const HostFacts& facts, RelevantFact
   }
 }
 
-void collect_services(const state::Host& host, const HostFacts& facts, RelevantFacts& out) {
+void collect_services(const state::Host& host, const HostFacts& facts, const secrets::SecretStore*,
+                      RelevantFacts& out) {
   // Services probed only because a file restarts them are not relevant: a
   // restart depends on the change that triggers it, not on the service.
   static const modules::ServiceFacts unknown;
@@ -130,7 +136,8 @@ void collect_services(const state::Host& host, const HostFacts& facts, RelevantF
   }
 }
 
-void collect_sysctl(const state::Host& host, const HostFacts& facts, RelevantFacts& out) {
+void collect_sysctl(const state::Host& host, const HostFacts& facts, const secrets::SecretStore*,
+                    RelevantFacts& out) {
   if (host.sysctl.empty()) return;
   for (const auto& [key, value] : host.sysctl) {
     auto it = facts.sysctl.live.find(key);
@@ -144,17 +151,18 @@ void collect_sysctl(const state::Host& host, const HostFacts& facts, RelevantFac
 
 const std::vector<RelevantFactsSpec>& relevant_facts_table() {
   static const std::vector<RelevantFactsSpec> table = {
-      {"system", collect_system}, {"disk", collect_disk},         {"packages", collect_packages},
-      {"groups", collect_groups}, {"users", collect_users},       {"files", collect_files},
-      {"sysctl", collect_sysctl}, {"services", collect_services},
+      {"system", collect_system},   {"disk", collect_disk},     {"packages", collect_packages},
+      {"groups", collect_groups},   {"users", collect_users},   {"files", collect_files},
+      {"secrets", collect_secrets}, {"sysctl", collect_sysctl}, {"services", collect_services},
   };
   return table;
 }
 
-RelevantFacts relevant_facts(const state::Host& host, const modules::HostFacts& facts) {
+RelevantFacts relevant_facts(const state::Host& host, const modules::HostFacts& facts,
+                             const secrets::SecretStore* secrets) {
   RelevantFacts out;
   for (const auto& row : relevant_facts_table())
-    row.collect(host, facts, out);
+    row.collect(host, facts, secrets, out);
   return out;
 }
 

@@ -22,6 +22,10 @@
 #include "desired-state/model.h"
 #include "modules/facts.h"
 
+namespace reconcile::secrets {
+class SecretStore;
+}
+
 namespace reconcile {
 
 // Key -> canonical text of the fact's relevant fields.
@@ -31,14 +35,18 @@ using FactDigests = std::map<std::string, std::string>;
 
 struct RelevantFactsSpec {
   const char* module;  // a name from modules::module_table()
-  void (*collect)(const state::Host& host, const modules::HostFacts& facts, RelevantFacts& out);
+  void (*collect)(const state::Host& host, const modules::HostFacts& facts,
+                  const secrets::SecretStore* secrets, RelevantFacts& out);
 };
 
 // One row per module, in module_table() order.
 const std::vector<RelevantFactsSpec>& relevant_facts_table();
 
-// Every module's relevant facts for `host`.
-RelevantFacts relevant_facts(const state::Host& host, const modules::HostFacts& facts);
+// Every module's relevant facts for `host`. `secrets` (may be null) is the
+// controller's decrypted secrets of the run: a delivered secret's fact is
+// whether the host's copy matches it (see facts_hash_secrets.cc).
+RelevantFacts relevant_facts(const state::Host& host, const modules::HostFacts& facts,
+                             const secrets::SecretStore* secrets = nullptr);
 
 FactDigests digest_facts(const RelevantFacts& facts);
 

@@ -63,7 +63,8 @@ std::string device_text(const disk::DeviceFacts& device) {
 
 }  // namespace
 
-void collect_disk(const state::Host& host, const modules::HostFacts& facts, RelevantFacts& out) {
+void collect_disk(const state::Host& host, const modules::HostFacts& facts,
+                  const secrets::SecretStore*, RelevantFacts& out) {
   if (!host.disk || !host.disk->model) return;
   if (!facts.disk) {
     out["disk"] = FactText().flag("probed", false).text();

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "reconciler/base/strings.h"
@@ -46,6 +47,10 @@ class FactText {
 };
 
 // The disk module's relevant facts (facts_hash_disk.cc).
-void collect_disk(const state::Host& host, const modules::HostFacts& facts, RelevantFacts& out);
+void collect_disk(const state::Host& host, const modules::HostFacts& facts,
+                  const secrets::SecretStore* store, RelevantFacts& out);
+// The secrets module's relevant facts (facts_hash_secrets.cc).
+void collect_secrets(const state::Host& host, const modules::HostFacts& facts,
+                     const secrets::SecretStore* store, RelevantFacts& out);
 
 }  // namespace reconcile

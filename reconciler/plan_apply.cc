@@ -61,8 +61,8 @@ Status restore_withheld(const SavedChange& saved, const std::vector<modules::Cha
 
 Result<std::vector<modules::Change>> saved_changes_for_host(
     const SavedPlan& plan, const SavedHost& saved, const state::Host& host,
-    const modules::HostFacts& facts, const std::vector<modules::Change>& fresh,
-    const PlanKey& key) {
+    const modules::HostFacts& facts, const std::vector<modules::Change>& fresh, const PlanKey& key,
+    const secrets::SecretStore* secrets) {
   std::string made = "plan made at " + plan.created_at;
   if (!saved.planned) {
     return failed_precondition(made + " has no changes for this host (it was " + saved.status +
@@ -71,7 +71,7 @@ Result<std::vector<modules::Change>> saved_changes_for_host(
   if (saved.address != host.address) {
     return failed_precondition(made + " was for address " + saved.address);
   }
-  FactDigests now = digest_facts(relevant_facts(host, facts));
+  FactDigests now = digest_facts(relevant_facts(host, facts, secrets));
   std::vector<std::string> changed = changed_facts(saved.facts, now);
   if (!changed.empty()) {
     return failed_precondition(made + "; since then: " + join(changed, ", "));
@@ -87,15 +87,15 @@ Result<std::vector<modules::Change>> saved_changes_for_host(
 }
 
 GivenPlan given_plan_from(const SavedPlan& plan, const PlanKey& key, bool replan,
-                          ReplannedHosts& replanned) {
-  return [&plan, &key, replan, &replanned](
+                          ReplannedHosts& replanned, const secrets::SecretStore* secrets) {
+  return [&plan, &key, replan, &replanned, secrets](
              const state::Host& host, const modules::HostFacts& facts,
              const std::vector<modules::Change>& fresh) -> Result<std::vector<modules::Change>> {
     const SavedHost* saved = plan.find_host(host.name);
     Result<std::vector<modules::Change>> changes =
         saved == nullptr
             ? Result<std::vector<modules::Change>>(failed_precondition("not in the plan"))
-            : saved_changes_for_host(plan, *saved, host, facts, fresh, key);
+            : saved_changes_for_host(plan, *saved, host, facts, fresh, key, secrets);
     if (changes || !replan) return changes;
     replanned[host.name] = changes.error().message();
     return fresh;

@@ -23,7 +23,8 @@ namespace reconcile {
 // just probed.
 Result<std::vector<modules::Change>> saved_changes_for_host(
     const SavedPlan& plan, const SavedHost& saved, const state::Host& host,
-    const modules::HostFacts& facts, const std::vector<modules::Change>& fresh, const PlanKey& key);
+    const modules::HostFacts& facts, const std::vector<modules::Change>& fresh, const PlanKey& key,
+    const secrets::SecretStore* secrets = nullptr);
 
 // Hosts that --replan planned afresh, with the reason their saved plan was
 // refused. Filled by the callback below while the engine runs.
@@ -32,8 +33,9 @@ using ReplannedHosts = std::map<std::string, std::string>;
 // The engine hook: saved_changes_for_host for each host of `plan`. A host
 // the plan does not list is refused. With `replan`, a stale host gets the
 // fresh plan instead, and is recorded in `replanned`. `plan`, `key` and
-// `replanned` must outlive the engine run.
+// `replanned` must outlive the engine run, and so must `secrets` (the run's
+// decrypted secrets, may be null).
 GivenPlan given_plan_from(const SavedPlan& plan, const PlanKey& key, bool replan,
-                          ReplannedHosts& replanned);
+                          ReplannedHosts& replanned, const secrets::SecretStore* secrets = nullptr);
 
 }  // namespace reconcile

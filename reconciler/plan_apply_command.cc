@@ -19,6 +19,7 @@
 #include "reconciler/plan_file.h"
 #include "reconciler/plan_output.h"
 #include "reconciler/repo_loading.h"
+#include "reconciler/secret_loading.h"
 
 namespace reconcile {
 
@@ -34,6 +35,7 @@ struct PlanApplyOptions {
   bool allow_destructive = false;
   bool dry_run = false;
   bool quiet = false;
+  std::string identity = kDefaultControllerIdentity;
 };
 
 // The plan's hosts from its commit, narrowed by --host.
@@ -107,7 +109,11 @@ int run_plan_apply(const PlanApplyOptions& options, const CommandContext& contex
   EngineOptions engine = engine_options(context.connection);
   engine.dry_run = options.dry_run;
   engine.allow_destructive = options.allow_destructive;
-  engine.given_plan = given_plan_from(*plan, *key, options.replan, replanned);
+  // A plan holds no secret: they are decrypted again from the plan's commit,
+  // in memory, and must match the digests the plan recorded.
+  secrets::SecretStore secrets = load_secret_store(**source, *hosts, options.identity);
+  engine.secrets = &secrets;
+  engine.given_plan = given_plan_from(*plan, *key, options.replan, replanned, &secrets);
   std::vector<std::string> names;
   for (const auto* host : *hosts)
     names.push_back(host->name);
@@ -151,6 +157,11 @@ void add_plan_apply_command(CLI::App& app, CommandContext& context) {
       ->check(CLI::IsMember({"text", "json", "markdown"}))
       ->capture_default_str();
   command->add_flag("-q,--quiet", options->quiet, "No progress lines on stderr");
+  command
+      ->add_option("--identity", options->identity,
+                   "The controller's age identity file, which decrypts the secrets hosts use "
+                   "(in memory only)")
+      ->capture_default_str();
   command->callback([options, &context] { context.exit_code = run_plan_apply(*options, context); });
 }
 

@@ -55,8 +55,9 @@ Result<PlanWriter> PlanWriter::prepare(const std::string& out_path, const std::s
 
 Status PlanWriter::write(const state::Repo& repo, const std::vector<const state::Host*>& hosts,
                          const std::vector<HostReport>& reports,
-                         const std::vector<std::string>& host_globs, int64_t now) const {
-  SavedPlan plan = TRY(make_saved_plan(repo, m_identity, hosts, reports, m_key, now));
+                         const std::vector<std::string>& host_globs, int64_t now,
+                         const secrets::SecretStore* secrets) const {
+  SavedPlan plan = TRY(make_saved_plan(repo, m_identity, hosts, reports, m_key, now, secrets));
   plan.host_globs = host_globs;
   return write_atomically(m_out_path, write_saved_plan(plan, m_key));
 }

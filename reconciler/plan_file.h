@@ -34,7 +34,7 @@ class PlanWriter {
   // rename, so a reader never sees half a plan).
   Status write(const state::Repo& repo, const std::vector<const state::Host*>& hosts,
                const std::vector<HostReport>& reports, const std::vector<std::string>& host_globs,
-               int64_t now) const;
+               int64_t now, const secrets::SecretStore* secrets) const;
 
  private:
   PlanWriter(std::string out_path, PlanKey key, std::string identity)

@@ -98,8 +98,8 @@ class CountingProgress final : public Progress {
       if (shown++ == 3) break;
       active += " " + host;
     }
-    std::fprintf(stderr, "\r\033[2K%zu of %zu hosts done, %zu with problems; working on%s",
-                 m_done, m_total, m_problems, active.empty() ? " nothing" : active.c_str());
+    std::fprintf(stderr, "\r\033[2K%zu of %zu hosts done, %zu with problems; working on%s", m_done,
+                 m_total, m_problems, active.empty() ? " nothing" : active.c_str());
     std::fflush(stderr);
   }
 

@@ -167,7 +167,7 @@ Result<int64_t> parse_utc(const std::string& text) {
 Result<SavedPlan> make_saved_plan(const state::Repo& repo, const std::string& repo_identity,
                                   const std::vector<const state::Host*>& hosts,
                                   const std::vector<HostReport>& reports, const PlanKey& key,
-                                  int64_t now) {
+                                  int64_t now, const secrets::SecretStore* secrets) {
   SavedPlan plan;
   plan.created_at = format_utc(now);
   plan.reconcile_version = RECONCILE_VERSION;
@@ -184,7 +184,7 @@ Result<SavedPlan> make_saved_plan(const state::Repo& repo, const std::string& re
     saved.planned =
         report.status == HostStatus::kConverged || report.status == HostStatus::kChangesPending;
     if (saved.planned) {
-      saved.facts = digest_facts(relevant_facts(*hosts[i], report.facts));
+      saved.facts = digest_facts(relevant_facts(*hosts[i], report.facts, secrets));
       saved.facts_hash = facts_hash(saved.facts);
       for (const auto& change : report.plan)
         saved.changes.push_back(TRY(save_change(*hosts[i], change, key)));

@@ -79,11 +79,12 @@ Result<int64_t> parse_utc(const std::string& text);
 
 // Builds the plan of a dry run. `hosts` and `reports` are parallel. Fails
 // (kInvalidArgument) only for a change that streams secret bytes without a
-// key that names what it is.
+// key that names what it is. `secrets` is the run's decrypted secrets (for
+// the relevant facts of delivered secrets; may be null).
 Result<SavedPlan> make_saved_plan(const state::Repo& repo, const std::string& repo_identity,
                                   const std::vector<const state::Host*>& hosts,
                                   const std::vector<HostReport>& reports, const PlanKey& key,
-                                  int64_t now);
+                                  int64_t now, const secrets::SecretStore* secrets = nullptr);
 
 // The signed JSON document ("hmac" over everything else).
 std::string write_saved_plan(const SavedPlan& plan, const PlanKey& key);

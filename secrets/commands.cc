@@ -37,6 +37,13 @@ Status validate_paths(const std::string& input, const std::string& output) {
   if (!is_standard(input) && !is_standard(output) && same_file(input, output)) {
     return invalid_argument("the input and the output are the same file");
   }
+  // -o renames a temporary file onto OUT: over a device such as /dev/null
+  // that would replace the device node itself.
+  struct stat out_stat;
+  if (!is_standard(output) && stat(output.c_str(), &out_stat) == 0 && !S_ISREG(out_stat.st_mode)) {
+    return invalid_argument("-o " + output +
+                            " is not a regular file; write to standard output instead");
+  }
   return ok();
 }
 

@@ -13,6 +13,22 @@
 # machine's own /etc is never opened for writing. `useradd --root` chroots
 # into the overlay for the same reason.
 
+# prepare_root_home ROOT: root's shell start-up files as on a fresh Debian
+# system (from /etc/skel). Without this a host would run the machine's own
+# /root/.bashrc on every SSH command (bash reads it even for `ssh host cmd`),
+# which here sets up language version managers and costs most of a second:
+# the hosts would not look like the servers they stand for.
+prepare_root_home() {
+  local root=$1 file
+  for file in .bashrc .profile; do
+    if [ -f "$root/etc/skel/$file" ]; then
+      install -m 0644 "$root/etc/skel/$file" "$root/root/$file"
+    else
+      : >"$root/root/$file"
+    fi
+  done
+}
+
 # prepare_template ROOT CLIENT_PUB MODE
 #   ROOT        the mounted overlay
 #   CLIENT_PUB  the testbed's client public key
@@ -20,6 +36,7 @@
 prepare_template() {
   local root=$1 client_pub=$2 mode=$3
   prepare_sshd "$root"
+  prepare_root_home "$root"
   authorize_key "$root" root "$client_pub"
   if ! grep -q '^deploy:' "$root/etc/passwd"; then
     useradd --root "$root" --create-home --shell /bin/bash --password '*' --user-group \

@@ -9,6 +9,7 @@
 #include <functional>
 #include <sstream>
 
+#include "secrets/store.h"
 #include "tests/unit/review/review_test_util.h"
 
 using namespace reconcile;
@@ -224,4 +225,64 @@ TEST_CASE("facts hash: disks count by their devices, the layout's mounts and fst
     mutation.apply(changed);
     CHECK(changed_facts(before, digest_facts(relevant_facts(host, changed))).empty());
   }
+}
+
+TEST_CASE("facts hash: a delivered secret counts by whether it matches, never by its digest") {
+  // The probe's content digest is keyed per controller process, so the run
+  // that applies a plan sees other digests than the run that made it.
+  state::Host host = host_from_yaml("secrets:\n  token: { owner: root, mode: '0400' }\n",
+                                    {{"secrets/token.age", "x"}});
+  const std::string plaintext = "hunter2";
+  secrets::SecretStore store;
+  store.add("secrets/token.age", secrets::SecureBuffer(plaintext.data(), plaintext.size()));
+  HostFacts facts;
+  facts.secrets.directory = "directory";
+  facts.secrets.fstype = "tmpfs";
+  facts.secrets.mount_point = true;
+  facts.secrets.owner = "root";
+  facts.secrets.group = "root";
+  facts.secrets.mode = 0751;
+  facts.secrets.files["token"] = {"file", "root", "root", 0400, "a1"};
+  FactDigests before = digest_facts(relevant_facts(host, facts, &store));
+  for (const auto& [key, text] : relevant_facts(host, facts, &store))
+    CHECK(text.find(plaintext) == std::string::npos);
+
+  HostFacts other_process = facts;
+  other_process.secrets.files["token"].digest = "b2";  // still not the declared value
+  CHECK(changed_facts(before, digest_facts(relevant_facts(host, other_process, &store))).empty());
+
+  std::vector<Mutation> relevant = {
+      {"the file now holds the declared value",
+       [&](HostFacts& f) {
+         f.secrets.files["token"].digest = modules::secret_digest(
+             host.name, secrets::SecureBuffer(plaintext.data(), plaintext.size()));
+       },
+       "secret token changed"},
+      {"mode", [](HostFacts& f) { f.secrets.files["token"].mode = 0444; }, "secret token changed"},
+      {"owner", [](HostFacts& f) { f.secrets.files["token"].owner = "nobody"; },
+       "secret token changed"},
+      {"removed", [](HostFacts& f) { f.secrets.files.erase("token"); }, "secret token changed"},
+      {"an undeclared file",
+       [](HostFacts& f) {
+         f.secrets.files["stray"] = {"file", "", "", 0, ""};
+       },
+       "secrets /run/secrets changed"},
+      {"tmpfs unmounted", [](HostFacts& f) { f.secrets.mount_point = false; },
+       "secrets /run/secrets changed"},
+  };
+  for (const auto& mutation : relevant) {
+    CAPTURE(std::string(mutation.what));
+    HostFacts changed = facts;
+    mutation.apply(changed);
+    auto named = changed_facts(before, digest_facts(relevant_facts(host, changed, &store)));
+    REQUIRE(named.size() == 1);
+    CHECK(named[0] == mutation.named);
+  }
+  // A host without a secrets section is not judged by /run/secrets.
+  state::Host plain = sample_host();
+  HostFacts stray = sample_facts();
+  stray.secrets.files["stray"] = {"file", "", "", 0, ""};
+  CHECK(changed_facts(digest_facts(relevant_facts(plain, sample_facts())),
+                      digest_facts(relevant_facts(plain, stray)))
+            .empty());
 }
