@@ -14,8 +14,8 @@ namespace {
 // Top-level keys in the order the summary lists them.
 const std::vector<std::string>& section_order() {
   static const std::vector<std::string> order = {
-      "address", "ssh",      "roles",  "disk",     "groups",  "users", "packages",
-      "files",   "services", "sysctl", "security", "secrets", "vars",  "age_recipient"};
+      "address",  "ssh",    "roles",    "disk",    "groups", "users",         "packages", "files",
+      "services", "sysctl", "security", "secrets", "vars",   "age_recipient", "health"};
   return order;
 }
 
@@ -96,6 +96,7 @@ void parse_sections(FieldReader& reader, Host& host, ParseContext& ctx) {
   if (const YamlNode* node = reader.get("security")) parse_security(*node, host, ctx);
   if (const YamlNode* node = reader.get("secrets")) parse_secrets(*node, host, ctx);
   host.age_recipient = reader.checked("age_recipient", check_age_recipient);
+  if (const YamlNode* node = reader.get("health")) parse_health(*node, host, ctx);
 }
 
 void check_references(const YamlNode& merged, Host& host, ParseContext& ctx) {

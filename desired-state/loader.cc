@@ -175,6 +175,7 @@ LoadResult load_repo(const RepoSource& source) {
   }
   std::sort(repo.hosts.begin(), repo.hosts.end(),
             [](const Host& a, const Host& b) { return a.name < b.name; });
+  check_rollout_references(repo, diagnostics);
   diagnostics.sort();
   return result;
 }

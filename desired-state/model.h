@@ -144,6 +144,27 @@ struct SecretDelivery {
   std::vector<std::string> restart;
 };
 
+// One health check (`health:` in hosts and roles), run on the host itself
+// after apply. Exactly one of command / http / tcp; attempts are spaced by
+// interval_seconds and each is limited to timeout_seconds. The check passes
+// at the first attempt that succeeds; it fails after 1 + retries attempts.
+enum class HealthKind { kCommand, kHttp, kTcp };
+
+struct HealthCheck {
+  HealthKind kind = HealthKind::kCommand;
+  std::string command;  // kCommand: run by /bin/sh -c; passes on exit 0
+  std::string url;      // kHttp: as written
+  bool https = false;   // kHttp
+  // kHttp: the URL's host; kTcp: where to connect (default 127.0.0.1).
+  std::string target = "127.0.0.1";
+  int port = 0;               // kHttp: the URL's port (80 / 443 when not given); kTcp
+  std::string path = "/";     // kHttp: path and query
+  std::optional<int> expect;  // kHttp: the status wanted; unset: any 2xx
+  int timeout_seconds = 10;
+  int retries = 3;
+  int interval_seconds = 2;
+};
+
 struct Host {
   std::string name;
   std::string file;     // hosts/<name>.yaml
@@ -161,6 +182,7 @@ struct Host {
   std::vector<SecretDelivery> secrets;
   std::map<std::string, std::string> vars;
   std::optional<std::string> age_recipient;
+  std::vector<HealthCheck> health;
   // Top-level sections that were present after merging, in schema order.
   std::vector<std::string> sections;
 };
@@ -172,9 +194,34 @@ struct SecretSettings {
   std::map<std::string, std::vector<std::string>> access;
 };
 
+// A number of hosts, absolute ("5") or a share of the hosts in the run
+// ("20%").
+struct HostCount {
+  int value = 0;
+  bool percent = false;
+};
+
+// A canary: a host by name, or every host with a role ("role:NAME").
+struct CanaryRef {
+  std::string host;
+  std::string role;
+  Location location;  // where it was written, for reference errors
+};
+
+// `rollout:` in reconcile.yaml: canaries first, alone; then the other hosts
+// in batches; the rollout stops when failures exceed max_failures. Without
+// the key every host is one batch (reconciler/rollout.h has the rules).
+struct RolloutPolicy {
+  std::vector<CanaryRef> canary;
+  std::optional<HostCount> batch;  // unset: all the other hosts at once
+  HostCount max_failures;          // 0
+  int pause_seconds = 0;           // between stages
+};
+
 struct RepoSettings {
   SshConnection ssh_defaults;
   SecretSettings secrets;
+  RolloutPolicy rollout;
 };
 
 struct Repo {

@@ -45,6 +45,11 @@ void parse_services(const YamlNode& node, Host& host, ParseContext& ctx);
 void parse_sysctl(const YamlNode& node, Host& host, ParseContext& ctx);
 void parse_secrets(const YamlNode& node, Host& host, ParseContext& ctx);
 void parse_security(const YamlNode& node, Host& host, ParseContext& ctx);
+void parse_health(const YamlNode& node, Host& host, ParseContext& ctx);
+void parse_rollout(const YamlNode& node, RolloutPolicy& policy, ParseContext& ctx);
+
+// Once hosts are loaded: every rollout.canary entry names a host or a role.
+void check_rollout_references(const Repo& repo, Diagnostics& diagnostics);
 
 // Calls `each(key, value)` for every entry when `node` is a map (null counts
 // as empty); otherwise reports "expected a map of <what>".

@@ -91,6 +91,9 @@ RepoSettings parse_settings(const YamlNode& root, ParseContext& ctx) {
   if (const YamlNode* secrets = reader.get("secrets")) {
     parse_secret_settings(*secrets, settings.secrets, ctx);
   }
+  if (const YamlNode* rollout = reader.get("rollout")) {
+    parse_rollout(*rollout, settings.rollout, ctx);
+  }
   reader.finish();
   return settings;
 }

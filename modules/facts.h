@@ -35,6 +35,9 @@ struct SystemFacts {
   uint64_t memory_bytes = 0;
   int uid = -1;  // the uid scripts run as (0 after sudo)
   bool secrets_tmpfs = false;
+  // Commands health checks may use that are on the PATH: curl, wget, bash,
+  // nc, python3, timeout.
+  std::set<std::string> tools;
   nlohmann::json block_devices;  // lsblk -J -b output, or null
   std::vector<Mount> mounts;
   nlohmann::json interfaces;  // ip -j addr, or null

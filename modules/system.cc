@@ -1,6 +1,7 @@
 // Base facts every host reports: OS, kernel, architecture, boot mode, init
 // system, package manager, memory, block devices, mounts, network, and
-// whether /run/secrets is a tmpfs. The system module changes nothing.
+// whether /run/secrets is a tmpfs, and the commands health checks can use.
+// The system module changes nothing.
 
 #include <charconv>
 
@@ -19,7 +20,8 @@ if [ -d /run/systemd/system ]; then echo 'init systemd'; else printf 'init %s\n'
 if command -v apt-get >/dev/null 2>&1; then echo 'pkg apt'; elif command -v pacman >/dev/null 2>&1; then echo 'pkg pacman'; else echo 'pkg none'; fi
 while read -r key value unit; do if [ "$key" = MemTotal: ]; then printf 'mem_kib %s\n' "$value"; fi; done < /proc/meminfo
 printf 'uid %s\n' "$(id -u)"
-if [ "$(stat -f -c %T /run/secrets 2>/dev/null)" = tmpfs ]; then echo 'secrets_tmpfs yes'; else echo 'secrets_tmpfs no'; fi)SH";
+if [ "$(stat -f -c %T /run/secrets 2>/dev/null)" = tmpfs ]; then echo 'secrets_tmpfs yes'; else echo 'secrets_tmpfs no'; fi
+for tool in curl wget bash nc python3 timeout; do if command -v "$tool" >/dev/null 2>&1; then printf 'tool %s\n' "$tool"; fi; done)SH";
 
 std::string unquote_os_release(std::string value) {
   if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
@@ -70,6 +72,7 @@ Status parse_system(const Sections& sections, const state::Host&, HostFacts& fac
     if (key == "mem_kib") system.memory_bytes = std::strtoull(value.c_str(), nullptr, 10) * 1024;
     if (key == "uid") system.uid = std::atoi(value.c_str());
     if (key == "secrets_tmpfs") system.secrets_tmpfs = value == "yes";
+    if (key == "tool") system.tools.insert(value);
   }
   if (system.kernel.empty() || system.uid < 0) {
     return data_loss("the system probe printed no kernel or uid");

@@ -1,5 +1,6 @@
 // The main job, `reconcile [--dry-run]`: load the repository, plan every
-// selected host, print the plan, and (without --dry-run) apply it.
+// selected host, print the plan and the rollout, and (without --dry-run)
+// apply it stage by stage (reconciler/rollout.h).
 
 #include <unistd.h>
 
@@ -14,6 +15,8 @@
 #include "reconciler/plan_file.h"
 #include "reconciler/plan_output.h"
 #include "reconciler/repo_loading.h"
+#include "reconciler/rollout.h"
+#include "reconciler/rollout_output.h"
 #include "reconciler/secret_loading.h"
 
 namespace reconcile {
@@ -29,6 +32,7 @@ struct ApplyOptions {
   std::string state_dir = kDefaultStateDir;  // --state: holds the plan key
   bool allow_destructive = false;
   bool quiet = false;
+  RolloutFlags rollout;
   std::string identity = kDefaultControllerIdentity;
 };
 
@@ -41,6 +45,12 @@ int run_apply(const ApplyOptions& options, const CommandContext& context) {
     std::cerr << "error: " << hosts.error().message() << "\n";
     return kExitInvalidInput;
   }
+  auto policy = effective_policy(loaded.repo, *hosts, options.rollout);
+  if (!policy) {
+    std::cerr << "error: " << policy.error().message() << "\n";
+    return kExitInvalidInput;
+  }
+  RolloutPlan plan = plan_rollout(*policy, *hosts);
   std::optional<PlanWriter> writer;
   if (!options.out.empty()) {
     auto prepared =
@@ -61,18 +71,31 @@ int run_apply(const ApplyOptions& options, const CommandContext& context) {
   for (const auto* host : *hosts)
     names.push_back(host->name);
   auto progress = make_progress(names, isatty(STDERR_FILENO) != 0, options.quiet);
-  std::vector<HostReport> reports =
-      run_hosts(*hosts, make_transport_factory(context.connection), engine, *progress);
+  TransportFactory factory = make_transport_factory(context.connection);
+  // A dry run plans every host at once; only an apply goes stage by stage.
+  std::vector<HostReport> planned;
+  RolloutResult rolled;
+  if (options.dry_run) {
+    planned = run_hosts(*hosts, factory, engine, *progress);
+  } else {
+    rolled = run_rollout(plan, engine_stage_runner(factory, engine, *progress),
+                         progress_hooks(*progress));
+    progress->close();
+  }
+  const std::vector<HostReport>& reports = options.dry_run ? planned : rolled.reports;
+  const RolloutResult* result = options.dry_run ? nullptr : &rolled;
   if (options.json || options.format == "json") {
-    std::cout
-        << render_json(reports, loaded.repo.origin, loaded.repo.commit, !options.dry_run).dump(2)
-        << "\n";
+    nlohmann::json document =
+        render_json(reports, loaded.repo.origin, loaded.repo.commit, !options.dry_run);
+    document["rollout"] = rollout_json(plan, reports, result);
+    std::cout << document.dump(2) << "\n";
   } else if (options.format == "markdown") {
     std::cout << render_markdown(reports, loaded.repo.commit, !options.dry_run);
   } else {
-    std::cout << render_text(reports, {want_color(), !options.dry_run});
+    OutputStyle style{want_color(), !options.dry_run};
+    std::cout << render_text(reports, style) << render_rollout_text(plan, reports, result, style);
   }
-  int code = exit_code_for(reports);
+  int code = options.dry_run ? exit_code_for(reports) : rollout_exit_code(rolled);
   if (writer) {
     if (Status saved =
             writer->write(loaded.repo, *hosts, reports, options.hosts, unix_now(), &secrets);
@@ -82,6 +105,21 @@ int run_apply(const ApplyOptions& options, const CommandContext& context) {
     }
   }
   return code;
+}
+
+void add_rollout_options(CLI::App& app, RolloutFlags& flags) {
+  app.add_option("--canary", flags.canary,
+                 "Canary host (HOST or role:NAME, repeatable), instead of rollout.canary")
+      ->allow_extra_args(false);
+  app.add_flag("--no-canary", flags.no_canary, "No canary stage, whatever rollout.canary says");
+  app.add_option("--batch", flags.batch,
+                 "Hosts per batch after the canaries: N or P% of the hosts in the run "
+                 "(default rollout.batch, else all at once)");
+  app.add_option("--max-failures", flags.max_failures,
+                 "Failed hosts the rollout tolerates before it stops: N or P% "
+                 "(default rollout.max_failures, else 0)");
+  app.add_option("--pause", flags.pause,
+                 "Wait between stages, e.g. 30s or 2m (default rollout.pause, else none)");
 }
 
 }  // namespace
@@ -105,6 +143,7 @@ void add_apply_command(CLI::App& app, CommandContext& context) {
   app.add_flag("--allow-destructive", options->allow_destructive,
                "Also apply destructive changes (removing users, packages, files; repartitioning)");
   app.add_flag("-q,--quiet", options->quiet, "No progress lines on stderr");
+  add_rollout_options(app, options->rollout);
   app.add_option("--identity", options->identity,
                  "The controller's age identity file, which decrypts the secrets hosts use "
                  "(in memory only)")

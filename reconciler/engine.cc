@@ -11,6 +11,7 @@
 #include "modules/module.h"
 #include "modules/scripts.h"
 #include "reconciler/base/strings.h"
+#include "reconciler/health.h"
 
 #include <spdlog/spdlog.h>
 
@@ -214,6 +215,12 @@ asio::awaitable<void> run_host(const state::Host& host, transport::Transport& tr
         }
       }
     }
+  }
+  // A converged host is checked on the same session, changes or not: the
+  // rollout moves on only from hosts that work (reconciler/health.h).
+  if (!options.dry_run && !options.probe_only && report.status == HostStatus::kConverged &&
+      !host.health.empty()) {
+    co_await run_health_checks(host, transport, progress, report);
   }
   report.stats = transport.stats();
   co_await transport.close();

@@ -2,7 +2,8 @@
 
 // The engine: for each host, one probe round trip for facts, a pure diff
 // into a plan, and (unless dry run) the plan's changes in phase order, then
-// a second probe that must find nothing left to do. Hosts run concurrently on
+// a second probe that must find nothing left to do, and the host's health
+// checks (reconciler/health.h). Hosts run concurrently on
 // one io_context, at most `jobs` at a time; a failing or unreachable host
 // never stops the others.
 

@@ -44,6 +44,7 @@ nlohmann::json facts_json(const modules::HostFacts& facts) {
           {"memory_bytes", system.memory_bytes},
           {"uid", system.uid},
           {"secrets_tmpfs", system.secrets_tmpfs},
+          {"tools", system.tools},
           {"block_devices", system.block_devices},
           {"mounts", mounts},
           {"interfaces", system.interfaces},

@@ -102,6 +102,30 @@ nlohmann::json change_json(const Change& change, const ChangeResult* result) {
   return out;
 }
 
+void render_health(const HealthResult& check, std::string& out) {
+  out += std::string("  health: ") + (check.passed ? "passed  " : "FAILED  ") + check.check + " (" +
+         (check.tool.empty() ? "no tool" : check.tool);
+  if (check.attempts > 0) {
+    out += ", " + std::to_string(check.attempts) + " attempt" + (check.attempts == 1 ? "" : "s");
+  }
+  out += ")";
+  if (!check.passed) out += ": " + check.message;
+  out += "\n";
+}
+
+nlohmann::json health_json(const std::vector<HealthResult>& checks) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& check : checks) {
+    list.push_back({{"check", check.check},
+                    {"tool", check.tool},
+                    {"passed", check.passed},
+                    {"attempts", check.attempts},
+                    {"message", check.message},
+                    {"seconds", check.seconds}});
+  }
+  return list;
+}
+
 nlohmann::json counts_json(const Counts& counts) {
   return {{"create", counts.create},
           {"update", counts.update},
@@ -260,6 +284,8 @@ std::string render_text(const std::vector<HostReport>& hosts, const OutputStyle&
       render_change(host.plan[i], result, style, out);
     }
     if (!host.error.empty()) out += "  error: " + host.error + "\n";
+    for (const auto& check : host.health)
+      render_health(check, out);
     if (style.applied && !host.remaining.empty()) {
       out += "  still needed after apply:\n";
       for (const auto& change : host.remaining)
@@ -314,6 +340,7 @@ nlohmann::json render_json(const std::vector<HostReport>& hosts, const std::stri
       for (const auto& change : host.remaining)
         remaining.push_back(change_json(change, nullptr));
       entry["remaining"] = remaining;
+      entry["health"] = health_json(host.health);
     }
     host_list.push_back(entry);
   }

@@ -34,6 +34,16 @@ struct ChangeResult {
   double seconds = 0;
 };
 
+// One health check after apply (reconciler/health.h).
+struct HealthResult {
+  std::string check;  // "tcp 127.0.0.1:443", "http http://127.0.0.1/ (expect 200)"
+  std::string tool;   // what ran it on the host: "sh", "curl", "wget", "bash", "nc", "python3"
+  bool passed = false;
+  int attempts = 0;
+  std::string message;  // why it failed: the last attempt's output, or the transport's error
+  double seconds = 0;
+};
+
 struct HostReport {
   std::string name;
   std::string address;
@@ -42,6 +52,7 @@ struct HostReport {
   std::vector<modules::Change> plan;
   std::vector<ChangeResult> results;       // parallel to plan (apply only)
   std::vector<modules::Change> remaining;  // after the re-probe (apply only)
+  std::vector<HealthResult> health;        // after apply, when the host declares checks
   modules::HostFacts facts;                // from the first probe
   transport::TransportStats stats;
   int round_trips = 0;  // scripts run on the host

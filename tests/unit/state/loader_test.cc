@@ -230,7 +230,7 @@ TEST_CASE("the example repository loads clean") {
     used.insert(host.sections.begin(), host.sections.end());
   for (const char* section :
        {"address", "ssh", "roles", "disk", "groups", "users", "packages", "files", "services",
-        "sysctl", "security", "secrets", "vars", "age_recipient"}) {
+        "sysctl", "security", "secrets", "vars", "age_recipient", "health"}) {
     CAPTURE(std::string(section));
     CHECK(used.count(section) == 1);
   }
