@@ -192,6 +192,25 @@ void flatten_secrets(const state::Host& host, const state::RepoSource& source, F
 
 }  // namespace
 
+// One health check as it reads in the host file.
+std::string health_text(const state::HealthCheck& check) {
+  std::string what;
+  if (check.kind == state::HealthKind::kCommand) {
+    what = "command " + check.command;
+  } else if (check.kind == state::HealthKind::kHttp) {
+    what = "http " + check.url + (check.expect ? " expect " + std::to_string(*check.expect) : "");
+  } else {
+    what = "tcp " + check.target + ":" + std::to_string(check.port);
+  }
+  return what + " (timeout " + std::to_string(check.timeout_seconds) + "s, retries " +
+         std::to_string(check.retries) + ", interval " + std::to_string(check.interval_seconds) +
+         "s)";
+}
+
+std::string count_text(const state::HostCount& count) {
+  return std::to_string(count.value) + (count.percent ? "%" : "");
+}
+
 FlatModel flatten_host(const state::Host& host, const state::RepoSource& source) {
   FlatModel out;
   Flattener f(out);
@@ -213,6 +232,8 @@ FlatModel flatten_host(const state::Host& host, const state::RepoSource& source)
   for (const auto& [name, value] : host.vars)
     f.plain("vars." + name, value);
   f.maybe("age_recipient", host.age_recipient);
+  for (size_t i = 0; i < host.health.size(); ++i)
+    f.plain("health." + std::to_string(i + 1), health_text(host.health[i]));
   return out;
 }
 
@@ -224,6 +245,18 @@ FlatModel flatten_settings(const state::RepoSettings& settings) {
   f.maybe("secrets.controller", settings.secrets.controller);
   for (const auto& [secret, readers] : settings.secrets.access)
     f.list("secrets.access." + secret, readers);
+  const state::RolloutPolicy& rollout = settings.rollout;
+  std::vector<std::string> canaries;
+  for (const auto& canary : rollout.canary)
+    canaries.push_back(canary.role.empty() ? canary.host : "role:" + canary.role);
+  f.list("rollout.canary", canaries);
+  if (rollout.batch) f.plain("rollout.batch", count_text(*rollout.batch));
+  if (rollout.max_failures.value != 0) {
+    f.plain("rollout.max_failures", count_text(rollout.max_failures));
+  }
+  if (rollout.pause_seconds != 0) {
+    f.plain("rollout.pause", std::to_string(rollout.pause_seconds) + "s");
+  }
   return out;
 }
 

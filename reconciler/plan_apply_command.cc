@@ -19,6 +19,8 @@
 #include "reconciler/plan_file.h"
 #include "reconciler/plan_output.h"
 #include "reconciler/repo_loading.h"
+#include "reconciler/rollout.h"
+#include "reconciler/rollout_output.h"
 #include "reconciler/secret_loading.h"
 
 namespace reconcile {
@@ -101,6 +103,11 @@ int run_plan_apply(const PlanApplyOptions& options, const CommandContext& contex
     std::cerr << "error: " << hosts.error().message() << "\n";
     return kExitInvalidInput;
   }
+  auto policy = effective_policy(loaded.repo, *hosts, RolloutFlags{});
+  if (!policy) {
+    std::cerr << "error: " << policy.error().message() << "\n";
+    return kExitInvalidInput;
+  }
   if (!options.quiet) {
     std::cerr << "applying the plan made at " << plan->created_at << " from " << loaded.repo.origin
               << "\n";
@@ -118,11 +125,31 @@ int run_plan_apply(const PlanApplyOptions& options, const CommandContext& contex
   for (const auto* host : *hosts)
     names.push_back(host->name);
   auto progress = make_progress(names, isatty(STDERR_FILENO) != 0, options.quiet);
-  auto reports = run_hosts(*hosts, make_transport_factory(context.connection), engine, *progress);
+  TransportFactory factory = make_transport_factory(context.connection);
+  int code = 0;
+  std::vector<HostReport> reports;
+  std::string rollout_text;
+  if (options.dry_run) {
+    reports = run_hosts(*hosts, factory, engine, *progress);
+    code = exit_code_for(reports);
+  } else {
+    // The saved changes go out as any apply does: canaries first, then
+    // batches, by the rollout policy of the plan's commit.
+    RolloutPlan rollout = plan_rollout(*policy, *hosts);
+    RolloutResult rolled = run_rollout(rollout, engine_stage_runner(factory, engine, *progress),
+                                       progress_hooks(*progress));
+    progress->close();
+    reports = rolled.reports;
+    code = rollout_exit_code(rolled);
+    if (options.format == "text") {
+      rollout_text = render_rollout_text(rollout, reports, &rolled, {want_color(), true});
+    }
+  }
   for (const auto& [host, reason] : replanned)
     std::cerr << host << ": the saved plan was refused (" << reason << "); planned afresh\n";
   print_reports(reports, options, loaded.repo);
-  return exit_code_for(reports);
+  std::cout << rollout_text;
+  return code;
 }
 
 }  // namespace

@@ -158,6 +158,12 @@ TEST_CASE("model diff: a table of edits and what each shows") {
        },
        {"repository: + secrets.recipients.bob: "
         "age1um4lwd6fnfr7njv33pa5l84fr70vkl6sfdpgrcahyrmlm3htredsu0thrp"}},
+      {"a health check added by a role",
+       [](Files& f) { f["roles/web.yaml"] += "health:\n  - tcp: 443\n"; },
+       {"web1: + health.1: tcp 127.0.0.1:443 (timeout 10s, retries 3, interval 2s)"}},
+      {"a rollout policy",
+       [](Files& f) { f["reconcile.yaml"] += "rollout:\n  canary: [web1]\n  batch: 20%\n"; },
+       {"repository: + rollout.batch: 20%", "repository: + rollout.canary: web1"}},
   };
   for (const auto& c : cases) {
     CAPTURE(std::string(c.what));
