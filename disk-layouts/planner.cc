@@ -30,8 +30,10 @@ struct Placement {
   const BlockNode* node = nullptr;  // in the facts; null when this plan creates it
 };
 
-std::string expected_signature(const Content& content) {
-  if (content.luks) return "crypto_LUKS";
+// What blkid should find on a node holding `content`; `inside_luks` asks
+// about the opened container's node instead of the encrypted one.
+std::string expected_signature(const Content& content, bool inside_luks = false) {
+  if (content.luks && !inside_luks) return "crypto_LUKS";
   if (content.filesystem) return std::string(fs_type_name(content.filesystem->type));
   if (content.volume_group) return "LVM2_member";
   if (content.raid_array) return "linux_raid_member";
@@ -73,7 +75,7 @@ class Planner {
   Status assess_contents(DeviceWork& work);
   Status place_device(const DeviceWork& work);
   Status place(const Content& content, const BlockNode* node, std::string word,
-               const std::string& where, const DeviceFacts* device);
+               const std::string& where, const DeviceFacts* device, bool inside_luks = false);
   Status place_group(const std::string& group, const BlockNode* pv, const DeviceFacts* device);
   void fix_partition(const DeviceWork& work, const Partition& partition);
   void emit_destructive(const std::vector<DeviceWork*>& works);
@@ -216,18 +218,21 @@ Status Planner::place_group(const std::string& group, const BlockNode* pv,
 }
 
 // Walks one content declaration. `node` is its node in the facts, or null
-// when the plan creates it; `word` finds the node at run time.
+// when the plan creates it; `word` finds the node at run time. With
+// `inside_luks`, `node` is the opened container and `content`'s luks is
+// already walked. Placements point into `content`, which is the layout's
+// own (never a copy), so they stay valid for the whole plan.
 Status Planner::place(const Content& content, const BlockNode* node, std::string word,
-                      const std::string& where, const DeviceFacts* device) {
+                      const std::string& where, const DeviceFacts* device, bool inside_luks) {
   if (node && !content.empty()) {
-    std::string want = expected_signature(content);
+    std::string want = expected_signature(content, inside_luks);
     if (node->signature.type != want) {
       return failed_precondition(where + " (" + node->path + ") holds " +
                                  describe_signature(node->signature) + ", the layout wants " +
                                  want + "; rewriting inside LUKS, LVM or RAID is not automated");
     }
   }
-  if (content.luks) {
+  if (content.luks && !inside_luks) {
     std::string mapper = mapper_path(content.luks->mapper);
     if (node) {
       const BlockNode* opened = child_at(*device, *node, mapper, "crypt");
@@ -246,11 +251,7 @@ Status Planner::place(const Content& content, const BlockNode* node, std::string
       node = opened;
     }
     word = shell_quote(mapper);
-    if (node) {
-      Content inner = content;
-      inner.luks.reset();
-      return place(inner, node, word, where + " (inside LUKS)", device);
-    }
+    if (node) return place(content, node, word, where + " (inside LUKS)", device, true);
   }
   if (content.filesystem) m_placements.push_back({&*content.filesystem, where, word, node});
   if (content.volume_group) TRY(place_group(*content.volume_group, node, device));

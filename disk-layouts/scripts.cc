@@ -14,8 +14,20 @@ namespace {
 // partitions when the kernel did not re-read the table itself (a kernel
 // without partition parsers, or a busy device); failures there are harmless
 // because rd_part then reports the partition that did not appear.
+//
+// Without a running udev (a rescue system, a container, a minimal VM) LVM
+// would wait for udev to create /dev/<group>/<volume> and then fail ("not
+// found: device not cleared"); rd_lvm tells it to make its nodes itself
+// there. udevd listens on /run/udev/control while it runs.
 constexpr std::string_view kPreamble = R"sh(set -eu
-rd_settle() { if command -v udevadm >/dev/null 2>&1; then udevadm settle || true; fi; }
+rd_udev() { [ -S /run/udev/control ] && command -v udevadm >/dev/null 2>&1; }
+rd_settle() { if rd_udev; then udevadm settle || true; fi; }
+rd_lvm() {
+  rd_lvm_command=$1; shift
+  if rd_udev; then lvm "$rd_lvm_command" "$@"; else
+    lvm "$rd_lvm_command" --config 'activation { udev_sync = 0 udev_rules = 0 }' "$@"
+  fi
+}
 rd_part() {
   rd_disk=$(readlink -f "$1"); rd_base=${rd_disk##*/}; rd_try=0
   while [ "$rd_try" -lt 100 ]; do
@@ -155,7 +167,7 @@ void CreationScript::create_content(const Content& content, const std::string& n
   }
   if (content.filesystem) m_body += mkfs_commands(*content.filesystem, node, esp);
   if (content.volume_group) {
-    m_body += "pvcreate -ff -y -q " + node + "\n";
+    m_body += "rd_lvm pvcreate -ff -y -q " + node + "\n";
     m_group_members[*content.volume_group].push_back(node);
   }
   if (content.raid_array) m_array_members[*content.raid_array].push_back(node);
@@ -174,7 +186,7 @@ void CreationScript::finish_stacks() {
   for (const VolumeGroup& group : m_layout.volume_groups) {
     const std::vector<std::string>& members = m_group_members[group.name];
     if (members.empty()) continue;
-    m_body += "vgcreate -q " + shell_quote(group.name) + " " + join(members, " ") + "\n";
+    m_body += "rd_lvm vgcreate -q " + shell_quote(group.name) + " " + join(members, " ") + "\n";
     // The volume taking the rest of the group is created last.
     std::vector<const LogicalVolume*> order;
     for (const LogicalVolume& volume : group.logical_volumes) {
@@ -189,7 +201,7 @@ void CreationScript::finish_stacks() {
                          : volume->size.kind == Size::Kind::kPercent
                              ? "-l " + shell_quote(std::to_string(volume->size.percent) + "%VG")
                              : "-l '100%FREE'";
-      m_body += "lvcreate -q -y -W y " + size + " -n " + shell_quote(volume->name) + " " +
+      m_body += "rd_lvm lvcreate -q -y -W y " + size + " -n " + shell_quote(volume->name) + " " +
                 shell_quote(group.name) + "\n";
     }
     m_body += "rd_settle\n";

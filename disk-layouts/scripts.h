@@ -16,9 +16,10 @@
 namespace reconcile::disk {
 
 // `set -eu` and the helpers every step script may use: rd_settle (udevadm
-// settle when udev exists, so machines without udev still work) and rd_part
-// DEVICE NUMBER (prints the node of that partition once the kernel has it,
-// waiting up to 10 seconds, else fails).
+// settle when udev runs, so machines without udev still work), rd_lvm
+// COMMAND ARGS (an LVM command that creates its own device nodes when udev
+// does not run) and rd_part DEVICE NUMBER (prints the node of that partition
+// once the kernel has it, waiting up to 10 seconds, else fails).
 std::string script_preamble();
 
 // Run after every sfdisk write: waits for udev, and makes the kernel's

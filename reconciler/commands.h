@@ -38,6 +38,9 @@ void add_facts_command(CLI::App& app, CommandContext& context);
 void add_plan_apply_command(CLI::App& app, CommandContext& context);  // apply PLAN.json
 void add_diff_command(CLI::App& app, CommandContext& context);
 void add_disk_command(CLI::App& app, CommandContext& context);
+void add_status_command(CLI::App& app, CommandContext& context);   // the daemon's state
+void add_trigger_command(CLI::App& app, CommandContext& context);  // ask the daemon for a run
+void add_watch_command(CLI::App& app, CommandContext& context);    // the GitOps daemon
 void add_secrets_command(CLI::App& app, CommandContext& context);
 
 }  // namespace reconcile

@@ -25,131 +25,25 @@
 #include "disk-layouts/geometry.h"
 #include "reconciler/base/shell.h"
 #include "tests/host/disk/local_shell.h"
+#include "tests/host/disk/loop_disks.h"
 
 namespace reconcile::disk {
 namespace {
 
 using testing::apply_local;
+using testing::load_example;
+using testing::LoopDisks;
+using testing::must_apply;
+using testing::must_plan;
 using testing::plan_local;
 using testing::run_local_shell;
+using testing::sh;
 using testing::ShellResult;
-
-bool g_vfat_mounts = false;
-
-std::string sh(const std::string& script) {
-  Result<ShellResult> result = run_local_shell("set -eu\n" + script);
-  REQUIRE(result.has_value());
-  REQUIRE_MESSAGE(result->exit_code == 0, std::string(script + "\n" + result->err));
-  return result->out;
-}
-
-// A sparse image file attached to a loop device, and a mount root, all under
-// one temp dir; everything is undone in the destructor.
-class LoopImage {
- public:
-  LoopImage() {
-    char dir[] = "/tmp/reconcile-disk-test.XXXXXX";
-    REQUIRE(mkdtemp(dir) != nullptr);
-    m_dir = dir;
-    m_root = m_dir + "/root";
-    m_image = m_dir + "/disk.img";
-    sh("mkdir " + shell_quote(m_root) + "\ntruncate -s 4G " + shell_quote(m_image));
-    std::string device = sh("losetup --find --show --partscan " + shell_quote(m_image));
-    m_device = device.substr(0, device.find('\n'));
-    // Autoclear: should this process die, the kernel detaches the device
-    // once its last user (this descriptor, the namespace's mounts) is gone.
-    m_fd = open(m_device.c_str(), O_RDWR | O_CLOEXEC);
-    loop_info64 info{};
-    if (m_fd >= 0 && ioctl(m_fd, LOOP_GET_STATUS64, &info) == 0) {
-      info.lo_flags |= LO_FLAGS_AUTOCLEAR;
-      ioctl(m_fd, LOOP_SET_STATUS64, &info);
-    }
-  }
-
-  ~LoopImage() {
-    unmount_all();
-    if (m_fd >= 0) close(m_fd);
-    (void)run_local_shell("losetup -d " + shell_quote(m_device) + " 2>/dev/null\nrm -rf " +
-                          shell_quote(m_dir));
-  }
-
-  void unmount_all() {
-    (void)run_local_shell("if mountpoint -q " + shell_quote(m_root) + "; then umount -R " +
-                          shell_quote(m_root) + "; fi");
-  }
-
-  // A fingerprint of the image's content: FNV-1a over the offsets and bytes
-  // of its data extents (holes read as zeros and are skipped, so hashing a
-  // mostly sparse 4 GiB file takes a moment, not a minute). Any write
-  // changes it; identical content laid out differently could only make it
-  // report a change, never hide one.
-  uint64_t checksum() const {
-    int fd = open(m_image.c_str(), O_RDONLY | O_CLOEXEC);
-    REQUIRE(fd >= 0);
-    uint64_t hash = 1469598103934665603ull;
-    auto mix = [&](const unsigned char* bytes, size_t size) {
-      for (size_t i = 0; i < size; ++i)
-        hash = (hash ^ bytes[i]) * 1099511628211ull;
-    };
-    std::vector<unsigned char> buffer(1 << 20);
-    off_t offset = 0;
-    while ((offset = lseek(fd, offset, SEEK_DATA)) >= 0) {
-      off_t end = lseek(fd, offset, SEEK_HOLE);
-      mix(reinterpret_cast<const unsigned char*>(&offset), sizeof offset);
-      while (offset < end) {
-        ssize_t got =
-            pread(fd, buffer.data(),
-                  std::min<off_t>(end - offset, static_cast<off_t>(buffer.size())), offset);
-        REQUIRE(got > 0);
-        mix(buffer.data(), static_cast<size_t>(got));
-        offset += got;
-      }
-    }
-    close(fd);
-    return hash;
-  }
-
-  DiskTarget target() const { return {{m_device}, m_root}; }
-  const std::string& device() const { return m_device; }
-  const std::string& root() const { return m_root; }
-
- private:
-  std::string m_dir, m_root, m_image, m_device;
-  int m_fd = -1;
-};
-
-DiskLayout load_example(const std::string& name) {
-  Result<DiskLayout> layout = testing::load_layout_file(
-      std::string(RECONCILE_SOURCE_DIR) + "/disk-layouts/" + name + ".yaml", name);
-  REQUIRE_MESSAGE(layout.has_value(), layout.error().message());
-  DiskLayout out = layout.release_value();
-  if (!g_vfat_mounts) {
-    // This kernel cannot mount FAT: the ESP is still created, typed, labelled
-    // and checked, but not mounted.
-    for (Partition& partition : out.partitions) {
-      if (partition.content.filesystem && partition.content.filesystem->type == FsType::kVfat) {
-        partition.content.filesystem->mountpoint.reset();
-      }
-    }
-  }
-  return out;
-}
-
-DiskPlan must_plan(const DiskLayout& layout, const DiskTarget& target) {
-  Result<DiskPlan> plan = plan_local(layout, target);
-  REQUIRE_MESSAGE(plan.has_value(), plan.error().message());
-  return plan.release_value();
-}
-
-void must_apply(const DiskPlan& plan) {
-  Status status = apply_local(plan, /*allow_destructive=*/true);
-  REQUIRE_MESSAGE(status.has_value(), status.error().message());
-}
 
 // Applies `layout` to a blank image and checks what lsblk and blkid see.
 void apply_and_verify(const std::string& name) {
   CAPTURE(name);
-  LoopImage image;
+  LoopDisks image;
   DiskLayout layout = load_example(name);
   DiskPlan first = must_plan(layout, image.target());
   REQUIRE(first.has_destructive());
@@ -198,7 +92,7 @@ TEST_CASE("each example layout applies to a blank image, and then plans empty") 
 }
 
 TEST_CASE("a changed layout is refused without allow-destructive and applied with it") {
-  LoopImage image;
+  LoopDisks image;
   DiskLayout layout = load_example("vps-gpt");
   must_apply(must_plan(layout, image.target()));
   image.unmount_all();
@@ -224,7 +118,7 @@ TEST_CASE("a changed layout is refused without allow-destructive and applied wit
 }
 
 TEST_CASE("a device with an unknown extra partition is refused and untouched") {
-  LoopImage image;
+  LoopDisks image;
   DiskLayout layout = load_example("vps-gpt");
   layout.partitions[2].size = Size{Size::Kind::kBytes, 2ull << 30, 0};
   must_apply(must_plan(layout, image.target()));
@@ -252,7 +146,7 @@ TEST_CASE("a device with an unknown extra partition is refused and untouched") {
 }
 
 TEST_CASE("mounting over a mountpoint another device holds is refused") {
-  LoopImage image;
+  LoopDisks image;
   DiskLayout layout = load_example("vps-gpt");
   sh("mount -t tmpfs reconcile-test " + shell_quote(image.root()));
   Result<DiskPlan> plan = plan_local(layout, image.target());
@@ -291,8 +185,8 @@ int main(int argc, char** argv) {
   reconcile::Result<reconcile::disk::testing::ShellResult> vfat =
       reconcile::disk::testing::run_local_shell(
           "modprobe vfat 2>/dev/null || true\ngrep -qw vfat /proc/filesystems");
-  reconcile::disk::g_vfat_mounts = vfat && vfat->exit_code == 0;
-  if (!reconcile::disk::g_vfat_mounts) {
+  reconcile::disk::testing::g_vfat_mounts = vfat && vfat->exit_code == 0;
+  if (!reconcile::disk::testing::g_vfat_mounts) {
     std::printf("note: this kernel cannot mount vfat; ESPs are created and checked, not mounted\n");
   }
   doctest::Context context(argc, argv);

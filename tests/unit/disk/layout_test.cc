@@ -86,7 +86,9 @@ TEST_CASE("stacked layouts: LVM, RAID1, LUKS and btrfs subvolumes") {
   DiskLayout lvm = load("lvm");
   REQUIRE(lvm.volume_groups.size() == 1);
   CHECK(lvm.volume_groups[0].logical_volumes.size() == 3);
-  CHECK(lvm.volume_groups[0].logical_volumes[0].size.bytes == 20 * kGiB);
+  CHECK(lvm.volume_groups[0].logical_volumes[0].size.kind == Size::Kind::kPercent);
+  CHECK(lvm.volume_groups[0].logical_volumes[0].size.percent == 50);
+  CHECK(lvm.volume_groups[0].logical_volumes[1].size.bytes == 512 * kMiB);
   CHECK(lvm.partitions[3].content.volume_group == "vg0");
   DiskLayout raid = load("raid1");
   CHECK(raid.device_count() == 2);
