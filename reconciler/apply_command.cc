@@ -12,6 +12,7 @@
 #include "reconciler/engine.h"
 #include "reconciler/exit_codes.h"
 #include "reconciler/host_selection.h"
+#include "reconciler/plan_file.h"
 #include "reconciler/plan_output.h"
 #include "reconciler/repo_loading.h"
 #include "reconciler/rollout.h"
@@ -26,6 +27,9 @@ struct ApplyOptions {
   std::vector<std::string> hosts;
   bool dry_run = false;
   bool json = false;
+  std::string format = "text";               // --format: text, json or markdown
+  std::string out;                           // --out: save the plan here (--dry-run)
+  std::string state_dir = kDefaultStateDir;  // --state: holds the plan key
   bool allow_destructive = false;
   bool quiet = false;
   RolloutFlags rollout;
@@ -47,6 +51,16 @@ int run_apply(const ApplyOptions& options, const CommandContext& context) {
     return kExitInvalidInput;
   }
   RolloutPlan plan = plan_rollout(*policy, *hosts);
+  std::optional<PlanWriter> writer;
+  if (!options.out.empty()) {
+    auto prepared =
+        PlanWriter::prepare(options.out, options.state_dir, context.repo.path, loaded.repo);
+    if (!prepared) {
+      std::cerr << "error: " << prepared.error().message() << "\n";
+      return kExitInvalidInput;
+    }
+    writer = std::move(*prepared);
+  }
   EngineOptions engine = engine_options(context.connection);
   engine.dry_run = options.dry_run;
   engine.allow_destructive = options.allow_destructive;
@@ -70,16 +84,27 @@ int run_apply(const ApplyOptions& options, const CommandContext& context) {
   }
   const std::vector<HostReport>& reports = options.dry_run ? planned : rolled.reports;
   const RolloutResult* result = options.dry_run ? nullptr : &rolled;
-  if (options.json) {
+  if (options.json || options.format == "json") {
     nlohmann::json document =
         render_json(reports, loaded.repo.origin, loaded.repo.commit, !options.dry_run);
     document["rollout"] = rollout_json(plan, reports, result);
     std::cout << document.dump(2) << "\n";
+  } else if (options.format == "markdown") {
+    std::cout << render_markdown(reports, loaded.repo.commit, !options.dry_run);
   } else {
     OutputStyle style{want_color(), !options.dry_run};
     std::cout << render_text(reports, style) << render_rollout_text(plan, reports, result, style);
   }
-  return options.dry_run ? exit_code_for(reports) : rollout_exit_code(rolled);
+  int code = options.dry_run ? exit_code_for(reports) : rollout_exit_code(rolled);
+  if (writer) {
+    if (Status saved =
+            writer->write(loaded.repo, *hosts, reports, options.hosts, unix_now(), &secrets);
+        !saved) {
+      std::cerr << "error: the plan was not saved: " << saved.error().message() << "\n";
+      code = worst_exit_code(code, kExitInvalidInput);
+    }
+  }
+  return code;
 }
 
 void add_rollout_options(CLI::App& app, RolloutFlags& flags) {
@@ -108,6 +133,13 @@ void add_apply_command(CLI::App& app, CommandContext& context) {
   app.add_flag("-n,--dry-run", options->dry_run,
                "Print the plan and change nothing (exit 0: nothing to do, 2: changes pending)");
   app.add_flag("--json", options->json, "Print the plan (or the apply report) as JSON");
+  app.add_option("--format", options->format, "text, json or markdown (for pull requests)")
+      ->check(CLI::IsMember({"text", "json", "markdown"}))
+      ->capture_default_str();
+  app.add_option("--out", options->out,
+                 "With --dry-run: save the plan, signed, for `reconcile apply PLAN.json`");
+  app.add_option("--state", options->state_dir, "State directory holding the plan key")
+      ->capture_default_str();
   app.add_flag("--allow-destructive", options->allow_destructive,
                "Also apply destructive changes (removing users, packages, files; repartitioning)");
   app.add_flag("-q,--quiet", options->quiet, "No progress lines on stderr");
@@ -118,6 +150,9 @@ void add_apply_command(CLI::App& app, CommandContext& context) {
       ->capture_default_str();
   app.callback([options, &context, &app] {
     if (!app.get_subcommands().empty()) return;
+    if (!options->out.empty() && !options->dry_run) {
+      throw CLI::ValidationError("--out", "saving a plan needs --dry-run");
+    }
     context.exit_code = run_apply(*options, context);
   });
 }

@@ -6,10 +6,11 @@ namespace reconcile {
 // options on the top-level app in main().
 const std::vector<CommandSpec>& command_table() {
   static const std::vector<CommandSpec> table = {
-      {"bootstrap", add_bootstrap_command}, {"check", add_check_command},
-      {"facts", add_facts_command},         {"disk", add_disk_command},
-      {"secrets", add_secrets_command},     {"status", add_status_command},
-      {"trigger", add_trigger_command},     {"watch", add_watch_command},
+      {"apply", add_plan_apply_command}, {"bootstrap", add_bootstrap_command},
+      {"check", add_check_command},      {"diff", add_diff_command},
+      {"disk", add_disk_command},        {"facts", add_facts_command},
+      {"secrets", add_secrets_command},  {"status", add_status_command},
+      {"trigger", add_trigger_command},  {"watch", add_watch_command},
   };
   return table;
 }

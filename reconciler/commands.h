@@ -36,6 +36,8 @@ void add_apply_command(CLI::App& app, CommandContext& context);  // the default:
 void add_bootstrap_command(CLI::App& app, CommandContext& context);
 void add_check_command(CLI::App& app, CommandContext& context);
 void add_facts_command(CLI::App& app, CommandContext& context);
+void add_plan_apply_command(CLI::App& app, CommandContext& context);  // apply PLAN.json
+void add_diff_command(CLI::App& app, CommandContext& context);
 void add_disk_command(CLI::App& app, CommandContext& context);
 void add_status_command(CLI::App& app, CommandContext& context);   // the daemon's state
 void add_trigger_command(CLI::App& app, CommandContext& context);  // ask the daemon for a run

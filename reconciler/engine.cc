@@ -54,6 +54,17 @@ asio::awaitable<Result<modules::HostFacts>> probe(const state::Host& host,
   co_return modules::parse_facts(sections, host);
 }
 
+// Replaces the fresh plan with the given one (a saved plan), if any. An
+// error refuses the host: nothing runs, and the message says why.
+Status take_given_plan(const state::Host& host, const EngineOptions& options, HostReport& report) {
+  if (!options.given_plan) return ok();
+  auto given = options.given_plan(host, report.facts, report.plan);
+  report.plan.clear();
+  if (!given) return std::move(given).error();
+  report.plan = std::move(*given);
+  return ok();
+}
+
 // Why a change must not run now, or empty when it may.
 std::string blocked_reason(const modules::Change& change, const EngineOptions& options,
                            const std::map<std::string, ChangeOutcome>& outcomes) {
@@ -178,10 +189,14 @@ asio::awaitable<void> run_host(const state::Host& host, transport::Transport& tr
       report.facts = std::move(*facts);
       std::vector<std::string> refusals;
       report.plan = modules::diff_host({host, report.facts, &refusals, options.secrets});
+      Status given = refusals.empty() ? take_given_plan(host, options, report) : ok();
       if (!refusals.empty()) {
         report.status = HostStatus::kFailed;
         report.error = "refused to plan: " + join(refusals, "; ");
         report.plan.clear();
+      } else if (!given) {
+        report.status = HostStatus::kStale;
+        report.error = given.error().message();
       } else if (report.plan.empty()) {
         report.status = HostStatus::kConverged;
       } else if (options.dry_run) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "desired-state/model.h"
+#include "reconciler/given_plan.h"
 #include "reconciler/progress.h"
 #include "reconciler/report.h"
 #include "reconciler/transport/transport.h"
@@ -23,6 +24,9 @@ struct EngineOptions {
   bool dry_run = true;
   bool allow_destructive = false;
   bool probe_only = false;  // `reconcile facts`: gather facts, plan nothing
+  // `reconcile apply PLAN.json`: the saved plan replaces the fresh one, or
+  // refuses the host as stale (HostStatus::kStale). Unset: the fresh plan.
+  GivenPlan given_plan;
   int jobs = 32;
   transport::RunOptions probe;   // limits for probe scripts
   transport::RunOptions change;  // limits for each change's script

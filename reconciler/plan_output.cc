@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+
+#include "reconciler/base/strings.h"
 
 namespace reconcile {
 
@@ -130,7 +133,123 @@ nlohmann::json counts_json(const Counts& counts) {
           {"destructive", counts.destructive}};
 }
 
+std::string status_words(const HostReport& host, bool applied) {
+  switch (host.status) {
+    case HostStatus::kConverged:
+      return applied && !host.plan.empty() ? "applied" : "no changes";
+    case HostStatus::kChangesPending:
+      return "changes pending";
+    case HostStatus::kNotConverged:
+      return "not converged";
+    case HostStatus::kFailed:
+      return "failed";
+    case HostStatus::kUnreachable:
+      return "unreachable";
+    case HostStatus::kStale:
+      return "stale";
+  }
+  return "unknown";
+}
+
+// One host's <details> section: its changes as a diff block (so + and -
+// lines are coloured), then its error.
+std::string markdown_host(const HostReport& host, const Counts& counts, bool applied) {
+  std::string summary =
+      "<b>" + markdown_escape(host.name) + "</b> (" + markdown_escape(host.address) + "): ";
+  summary += counts.total() > 0 ? counts.text() : status_words(host, applied);
+  if (counts.destructive > 0) summary += ", " + std::to_string(counts.destructive) + " destructive";
+  std::string out = "<details>\n<summary>" + summary + "</summary>\n\n";
+  if (!host.plan.empty()) {
+    std::string changes;
+    for (size_t i = 0; i < host.plan.size(); ++i) {
+      const ChangeResult* result = i < host.results.size() ? &host.results[i] : nullptr;
+      std::string lines;
+      render_change(host.plan[i], result, OutputStyle{}, lines);
+      // Unindent by two so that + and - start the line, as a diff block wants.
+      for (const auto& line : split(lines, '\n')) {
+        if (!line.empty()) changes += line.substr(std::min<size_t>(2, line.size())) + "\n";
+      }
+    }
+    out += markdown_code_block(changes, "diff") + "\n";
+  }
+  if (!host.error.empty()) out += markdown_code_block(host.error + "\n", "text") + "\n";
+  return out + "</details>\n\n";
+}
+
 }  // namespace
+
+std::string markdown_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '|':
+        out += "\\|";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '\n':
+      case '\r':
+        out += ' ';
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string markdown_code_block(const std::string& text, const std::string& language) {
+  size_t longest = 0, run = 0;
+  for (char c : text) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  std::string fence(std::max<size_t>(3, longest + 1), '`');
+  std::string body = text;
+  if (!body.empty() && body.back() != '\n') body += '\n';
+  return fence + language + "\n" + body + fence + "\n";
+}
+
+std::string render_markdown(const std::vector<HostReport>& hosts, const std::string& commit,
+                            bool applied) {
+  std::string table =
+      "| host | create | update | remove | destructive | status |\n"
+      "| --- | ---: | ---: | ---: | :---: | --- |\n";
+  std::string sections;
+  Counts run;
+  int hosts_with_changes = 0;
+  for (const auto& host : hosts) {
+    Counts counts;
+    for (const auto& change : host.plan)
+      counts.add(change);
+    run.create += counts.create;
+    run.update += counts.update;
+    run.remove += counts.remove;
+    run.destructive += counts.destructive;
+    if (counts.total() > 0) ++hosts_with_changes;
+    // A host without a plan has no counts, not zero of each.
+    bool planned = !host.plan.empty() || host.error.empty();
+    auto cell = [planned](int count) { return planned ? std::to_string(count) : "–"; };
+    table += "| " + markdown_escape(host.name) + " | " + cell(counts.create) + " | " +
+             cell(counts.update) + " | " + cell(counts.remove) + " | " +
+             (counts.destructive > 0 ? "⚠️ " + std::to_string(counts.destructive) : "") +
+             " | " + status_words(host, applied) + " |\n";
+    if (counts.total() > 0 || !host.error.empty()) sections += markdown_host(host, counts, applied);
+  }
+  std::string out = std::string("### reconcile ") + (applied ? "apply" : "plan");
+  if (!commit.empty()) out += " of `" + commit.substr(0, 12) + "`";
+  out += "\n\n**" + run.text() + "** on " + std::to_string(hosts_with_changes) + " of " +
+         std::to_string(hosts.size()) + " host" + (hosts.size() == 1 ? "" : "s");
+  if (run.destructive > 0) out += "; **" + std::to_string(run.destructive) + " destructive**";
+  return out + "\n\n" + table + "\n" + sections;
+}
 
 bool want_color() {
   const char* no_color = std::getenv("NO_COLOR");
@@ -155,7 +274,7 @@ std::string render_text(const std::vector<HostReport>& hosts, const OutputStyle&
     std::string reset = style.color ? "\033[0m" : "";
     out += bold + host.name + reset + " (" + host.address + ")";
     if (host.status == HostStatus::kUnreachable || host.status == HostStatus::kFailed ||
-        host.status == HostStatus::kNotConverged) {
+        host.status == HostStatus::kNotConverged || host.status == HostStatus::kStale) {
       ++problems;
       out += std::string(": ") + host_status_name(host.status);
     }

@@ -26,6 +26,18 @@ std::string render_text(const std::vector<HostReport>& hosts, const OutputStyle&
 nlohmann::json render_json(const std::vector<HostReport>& hosts, const std::string& origin,
                            const std::string& commit, bool applied);
 
+// The run as Markdown for a pull-request comment: a summary table (host,
+// create / update / remove counts, destructive marker, status) and one
+// collapsible <details> section per host with changes or errors. Text from
+// hosts and the repository is escaped, and code blocks use a fence longer
+// than any backtick run inside them, so no value can break the layout.
+std::string render_markdown(const std::vector<HostReport>& hosts, const std::string& commit,
+                            bool applied);
+
+// Markdown helpers, shared with the model diff's Markdown output.
+std::string markdown_escape(const std::string& text);  // for table cells and <summary>
+std::string markdown_code_block(const std::string& text, const std::string& language);
+
 // True when stdout is a terminal and NO_COLOR is not set.
 bool want_color();
 

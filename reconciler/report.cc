@@ -16,6 +16,8 @@ const char* host_status_name(HostStatus status) {
       return "failed";
     case HostStatus::kUnreachable:
       return "unreachable";
+    case HostStatus::kStale:
+      return "stale";
   }
   return "unknown";
 }
@@ -45,6 +47,7 @@ int exit_code_for(const std::vector<HostReport>& hosts) {
         break;
       case HostStatus::kNotConverged:
       case HostStatus::kFailed:
+      case HostStatus::kStale:
         code = worst_exit_code(code, kExitApplyFailed);
         break;
       case HostStatus::kUnreachable:

@@ -19,6 +19,7 @@ enum class HostStatus {
   kNotConverged,    // applied, but the re-probe still found changes
   kFailed,          // a change, the probe or the plan failed
   kUnreachable,     // could not connect (network, host key, auth)
+  kStale,           // a saved plan was refused: the host changed since it was made
 };
 
 const char* host_status_name(HostStatus status);

@@ -43,6 +43,8 @@ std::string outcome_word(const HostReport& report) {
       return "unreachable";
     case HostStatus::kNotConverged:
       return "not converged";
+    case HostStatus::kStale:
+      return "stale";
     default:
       return changed(report) ? "changed" : "unchanged";
   }

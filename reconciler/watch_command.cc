@@ -51,6 +51,7 @@ daemon::HostState state_of(HostStatus status) {
       return daemon::HostState::kDrifted;
     case HostStatus::kNotConverged:
     case HostStatus::kFailed:
+    case HostStatus::kStale:  // only `reconcile apply PLAN.json`; the daemon plans afresh
       return daemon::HostState::kFailed;
     case HostStatus::kUnreachable:
       return daemon::HostState::kUnreachable;
