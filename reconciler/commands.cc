@@ -9,7 +9,7 @@ const std::vector<CommandSpec>& command_table() {
       {"check", add_check_command},   {"facts", add_facts_command},
       {"disk", add_disk_command},     {"secrets", add_secrets_command},
       {"status", add_status_command}, {"trigger", add_trigger_command},
-      {"watch", add_watch_command},
+      {"retry", add_retry_command},   {"watch", add_watch_command},
   };
   return table;
 }
