@@ -35,6 +35,8 @@ YAML
 }
 
 failed_commit() { status_json | json_query "d['daemon'].get('failed_commit', '')"; }
+failed_is() { test "$(failed_commit)" = "$1"; }
+file_is() { test "$(host_file "$1" "$file")" = "$2"; }
 runs_at() { status_json | json_query "sum(1 for r in d['runs'] if r['commit'] == '$1')"; }
 
 release "release 1" yes
@@ -47,7 +49,7 @@ release "release 2" no
 bad=$(commit "release 2, unhealthy on the canary")
 push >/dev/null
 "$RECONCILE" trigger --state "$STATE" -q
-wait_for 60 "the commit is marked failed" test "$(failed_commit)" = "$bad"
+wait_for 60 "the commit is marked failed" failed_is "$bad"
 check "the canary got the bad commit" test "$(host_file "$canary" "$file")" = "release 2"
 check "the other host was left untouched" test "$(host_file "$other" "$file")" = "release 1"
 check "the run says why and who was left" bash -c "'$RECONCILE' status --state '$STATE' --json | python3 -c \"import json,sys; d=json.load(sys.stdin); r=[r for r in d['runs'] if r['commit']=='$bad'][0]; assert r['result']=='failed', r; assert 'canary' in r['error'] and '$other' in r['error'], r\""
@@ -61,7 +63,7 @@ check "metrics show the stuck commit" \
 "$TESTBED" exec --dir "$BED" "$other" sh -c "echo 'edited by hand' >$file"
 before=$(runs_at "$bad")
 wait_for 30 "drift repair at the good commit still runs for the other host" \
-  test "$(host_file "$other" "$file")" = "release 1"
+  file_is "$other" "release 1"
 sleep 7
 check "the failed commit was not re-applied at the next intervals" test "$(runs_at "$bad")" = "$before"
 check "the canary keeps the state it reached" test "$(host_file "$canary" "$file")" = "release 2"
