@@ -9,8 +9,9 @@ const std::vector<CommandSpec>& command_table() {
       {"apply", add_plan_apply_command}, {"bootstrap", add_bootstrap_command},
       {"check", add_check_command},      {"diff", add_diff_command},
       {"disk", add_disk_command},        {"facts", add_facts_command},
-      {"secrets", add_secrets_command},  {"status", add_status_command},
-      {"trigger", add_trigger_command},  {"watch", add_watch_command},
+      {"retry", add_retry_command},      {"secrets", add_secrets_command},
+      {"status", add_status_command},    {"trigger", add_trigger_command},
+      {"watch", add_watch_command},
   };
   return table;
 }

@@ -41,6 +41,7 @@ void add_diff_command(CLI::App& app, CommandContext& context);
 void add_disk_command(CLI::App& app, CommandContext& context);
 void add_status_command(CLI::App& app, CommandContext& context);   // the daemon's state
 void add_trigger_command(CLI::App& app, CommandContext& context);  // ask the daemon for a run
+void add_retry_command(CLI::App& app, CommandContext& context);    // re-roll a failed commit
 void add_watch_command(CLI::App& app, CommandContext& context);    // the GitOps daemon
 void add_secrets_command(CLI::App& app, CommandContext& context);
 

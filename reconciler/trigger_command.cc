@@ -2,6 +2,9 @@
 // unix socket in its state directory. tools/post-receive calls it after a
 // push; it answers at once (the run happens in the daemon) and fails fast
 // when no daemon listens, so a push is never held up.
+//
+// `reconcile retry`: the same socket, asking the daemon to roll out again a
+// commit whose rollout stopped on failures (docs/daemon.md, Rollouts).
 
 #include <cstdlib>
 #include <iostream>
@@ -21,30 +24,32 @@ struct TriggerOptions {
   bool quiet = false;
 };
 
-int run_trigger(const TriggerOptions& options) {
+// `request` is "trigger" or "retry" (trigger_socket.h).
+int send_request(const TriggerOptions& options, const std::string& request) {
   auto paths = daemon::Daemon::paths_for(options.state_dir);
-  auto answer = daemon::send_trigger(paths.socket, std::chrono::seconds(options.timeout_seconds));
+  auto answer =
+      daemon::send_trigger(paths.socket, std::chrono::seconds(options.timeout_seconds), request);
   if (!answer) {
-    std::cerr << "reconcile trigger: " << answer.error().message() << "\n";
+    std::cerr << "reconcile " << request << ": " << answer.error().message() << "\n";
     return kExitUnreachable;
   }
   if (*answer != "queued") {
-    std::cerr << "reconcile trigger: the daemon answered: " << *answer << "\n";
+    std::cerr << "reconcile " << request << ": the daemon answered: " << *answer << "\n";
     return kExitInvalidInput;
   }
-  if (!options.quiet) std::cout << "reconcile: run queued\n";
+  if (!options.quiet) {
+    std::cout << (request == "retry" ? "reconcile: retry of the failed commit queued\n"
+                                     : "reconcile: run queued\n");
+  }
   return kExitOk;
 }
 
-}  // namespace
-
-void add_trigger_command(CLI::App& app, CommandContext& context) {
+CLI::App* add_socket_command(CLI::App& app, CommandContext& context, const std::string& name,
+                             const std::string& help) {
   auto options = std::make_shared<TriggerOptions>();
   const char* state = std::getenv("RECONCILE_STATE");
   options->state_dir = state != nullptr && *state != '\0' ? state : "/var/lib/reconcile";
-  CLI::App* command = app.add_subcommand(
-      "trigger",
-      "Ask the running `reconcile watch` to fetch and apply now (exit 4 when no daemon answers)");
+  CLI::App* command = app.add_subcommand(name, help);
   command->add_option("--state", options->state_dir,
                       "The daemon's state directory (default $RECONCILE_STATE, else "
                       "/var/lib/reconcile)");
@@ -52,7 +57,24 @@ void add_trigger_command(CLI::App& app, CommandContext& context) {
       ->check(CLI::Range(1, 60))
       ->capture_default_str();
   command->add_flag("-q,--quiet", options->quiet, "Print nothing when the run is queued");
-  command->callback([options, &context] { context.exit_code = run_trigger(*options); });
+  command->callback(
+      [options, name, &context] { context.exit_code = send_request(*options, name); });
+  return command;
+}
+
+}  // namespace
+
+void add_trigger_command(CLI::App& app, CommandContext& context) {
+  add_socket_command(
+      app, context, "trigger",
+      "Ask the running `reconcile watch` to fetch and apply now (exit 4 when no daemon answers)");
+}
+
+void add_retry_command(CLI::App& app, CommandContext& context) {
+  add_socket_command(app, context, "retry",
+                     "Ask the running `reconcile watch` to roll out again the commit whose "
+                     "rollout failed (held until a new commit otherwise; exit 4 when no daemon "
+                     "answers)");
 }
 
 }  // namespace reconcile

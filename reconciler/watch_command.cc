@@ -1,15 +1,18 @@
 // `reconcile watch`: the GitOps daemon (reconciler/daemon/daemon.h). This
 // file turns flags (and an optional --config file) into DaemonSettings, and
-// provides the daemon's HostRunner: the engine's run_host over the same
-// transports as `reconcile`, at most --jobs hosts at a time, starting no new
-// host once a stop is requested, each report turned into a redacted
-// HostOutcome as soon as the host finishes.
+// provides the daemon's HostRunner: a rollout (reconciler/rollout.h, the
+// repository's `rollout` policy, as `reconcile` applies it) whose stages run
+// the engine's run_host over the same transports as `reconcile`, at most
+// --jobs hosts at a time, starting no new host once a stop is requested,
+// each report turned into a redacted HostOutcome as soon as the host
+// finishes.
 
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
 #include <iostream>
 #include <set>
+#include <thread>
 
 #include "reconciler/commands.h"
 #include "reconciler/connection.h"
@@ -17,6 +20,7 @@
 #include "reconciler/engine.h"
 #include "reconciler/exit_codes.h"
 #include "reconciler/plan_output.h"
+#include "reconciler/rollout.h"
 #include "reconciler/secret_loading.h"
 
 namespace reconcile {
@@ -104,6 +108,39 @@ ConnectionOptions connection_of(const daemon::ConnectionSettings& settings) {
   return options;
 }
 
+// One rollout stage: its hosts, at most engine.jobs at a time, each
+// recorded through on_host_done as soon as it finishes; no new host starts
+// once a stop is requested.
+std::vector<HostReport> run_stage(const std::vector<const state::Host*>& hosts,
+                                  const TransportFactory& factory, const EngineOptions& engine,
+                                  Progress& progress, const daemon::RunInput& input, bool applied) {
+  std::vector<HostReport> reports;
+  asio::io_context io;
+  size_t next = 0;
+  auto worker = [&]() -> asio::awaitable<void> {
+    while (next < hosts.size() && !input.stop_requested()) {
+      const state::Host& host = *hosts[next++];
+      HostReport report;
+      auto transport = factory(io, host);
+      if (!transport) {
+        report.name = host.name;
+        report.address = host.address;
+        report.status = HostStatus::kUnreachable;
+        report.error = transport.error().message();
+      } else {
+        co_await run_host(host, **transport, engine, progress, report);
+      }
+      input.on_host_done(outcome_of(report, applied));
+      reports.push_back(std::move(report));
+    }
+  };
+  int workers = std::max(1, std::min<int>(engine.jobs, static_cast<int>(hosts.size())));
+  for (int i = 0; i < workers; ++i)
+    asio::co_spawn(io, worker(), asio::detached);
+  io.run();
+  return reports;
+}
+
 void run_with_engine(const daemon::RunInput& input) {
   const daemon::DaemonSettings& settings = *input.settings;
   ConnectionOptions connection = connection_of(settings.connection);
@@ -122,28 +159,37 @@ void run_with_engine(const daemon::RunInput& input) {
   engine.secrets = &secrets;
   TransportFactory factory = make_transport_factory(connection);
   LogProgress progress;
-  asio::io_context io;
-  size_t next = 0;
-  auto worker = [&]() -> asio::awaitable<void> {
-    while (next < input.hosts.size() && !input.stop_requested()) {
-      const state::Host& host = *input.hosts[next++];
-      HostReport report;
-      auto transport = factory(io, host);
-      if (!transport) {
-        report.name = host.name;
-        report.address = host.address;
-        report.status = HostStatus::kUnreachable;
-        report.error = transport.error().message();
-      } else {
-        co_await run_host(host, **transport, engine, progress, report);
-      }
-      input.on_host_done(outcome_of(std::move(report), !settings.dry_run));
+  // The same staging as `reconcile`'s apply (reconciler/rollout.h); a dry
+  // run plans every host at once, as on the command line.
+  state::RolloutPolicy policy;
+  if (input.repo != nullptr && !settings.dry_run) {
+    auto effective = effective_policy(*input.repo, input.hosts, RolloutFlags{});
+    if (effective) {
+      policy = *effective;
+    } else {
+      spdlog::warn("rollout: {}; every host in one batch", effective.error().message());
     }
+  }
+  RolloutPlan plan = plan_rollout(policy, input.hosts);
+  StageRunner stage_runner = [&](const std::vector<const state::Host*>& hosts) {
+    return run_stage(hosts, factory, engine, progress, input, !settings.dry_run);
   };
-  int workers = std::max(1, std::min<int>(engine.jobs, static_cast<int>(input.hosts.size())));
-  for (int i = 0; i < workers; ++i)
-    asio::co_spawn(io, worker(), asio::detached);
-  io.run();
+  RolloutHooks hooks;
+  hooks.stop_requested = input.stop_requested;
+  // The pause between stages, cut short by a stop.
+  hooks.sleep = [&input](std::chrono::seconds duration) {
+    auto end = std::chrono::steady_clock::now() + duration;
+    while (std::chrono::steady_clock::now() < end && !input.stop_requested())
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  };
+  hooks.note = [](const std::string& host, const std::string& what, bool) {
+    spdlog::debug("{}: {}", host, what);
+  };
+  RolloutResult result = run_rollout(plan, stage_runner, hooks);
+  bool stopped_on_failures = result.stopped && !result.left.empty() && !input.stop_requested();
+  if (stopped_on_failures && input.on_rollout_stopped) {
+    input.on_rollout_stopped(result.stop_reason, result.left);
+  }
 }
 
 std::string default_state_dir() {

@@ -130,6 +130,7 @@ Result<std::unique_ptr<Daemon>> Daemon::open(DaemonSettings settings, DaemonDepe
   if (auto it = values.find("rejected_commit"); it != values.end()) {
     daemon->m_rejected_commit = it->second;
   }
+  daemon->restore_rollout_state(values);
   double now = unix_seconds(daemon->m_clock.wall_now());
   TRY(daemon->m_store->set_values({{"pid", std::to_string(::getpid())},
                                    {"started_at", seconds_text(now)},
@@ -164,8 +165,8 @@ int Daemon::serve() {
   m_service = std::move(*service);
   if (auto listen = parse_listen(m_settings.listen)) {
     // The address actually bound (port 0 picks a free port), for status.
-    std::string host = listen->first.find(':') != std::string::npos ? "[" + listen->first + "]"
-                                                                     : listen->first;
+    std::string host =
+        listen->first.find(':') != std::string::npos ? "[" + listen->first + "]" : listen->first;
     (void)m_store->set_value("listen", host + ":" + std::to_string(m_service->http_port()));
   }
   spdlog::info("watching {} branch {} every {}s (state in {})", redact_url(m_settings.repo),

@@ -18,10 +18,19 @@
 // fails it is recorded (run result "rejected" or "invalid", and in the
 // daemon state) and never applied; the previous desired state keeps being
 // applied at every interval, so drift repair continues.
+//
+// Runs are rollouts (runner.h). When the rollout of a commit stops on
+// failures, that commit is marked failed (daemon state `failed_commit`) and
+// is not rolled out again, at any interval or retry time, until a new
+// commit arrives or an operator runs `reconcile retry` (TriggerKind::
+// kOperatorRetry). Meanwhile the hosts the failed rollout reached keep the
+// state they reached (not touched), and the other hosts get drift repair at
+// the last good commit (the last one whose rollout did not stop).
 
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "reconciler/daemon/allowed_signers.h"
@@ -72,6 +81,10 @@ class Daemon {
   const DaemonSettings& settings() const { return m_settings; }
   // The commit the daemon applies ("" before any commit passed the gate).
   std::string desired_commit() const { return m_desired ? m_desired->commit : ""; }
+  // The commit whose rollout stopped on failures ("" when none is stuck).
+  const std::string& failed_commit() const { return m_failed_commit; }
+  // The last commit whose rollout went through ("" when none is loaded).
+  std::string last_good_commit() const { return m_last_good ? m_last_good->commit : ""; }
   uint16_t http_port() const { return m_service ? m_service->http_port() : 0; }
 
   struct Paths {
@@ -92,10 +105,17 @@ class Daemon {
   void accept(std::unique_ptr<LoadedCommit> commit, int checked);
   void reject(const RunRequest& request, const std::string& tip, const char* kind,
               const std::string& reason);
-  std::vector<const state::Host*> select_hosts(const RunRequest& request);
-  void run_selected(const RunRequest& request, const std::vector<const state::Host*>& hosts);
-  void note_host(int64_t run_id, const HostOutcome& outcome,
+  std::vector<const state::Host*> select_hosts(const RunRequest& request,
+                                               const LoadedCommit& target);
+  void run_selected(const RunRequest& request, const std::vector<const state::Host*>& hosts,
+                    const std::shared_ptr<LoadedCommit>& target);
+  void note_host(int64_t run_id, const std::string& commit, const HostOutcome& outcome,
                  const std::map<std::string, HostRecord>& prior);
+  // Marks m_desired failed after its rollout stopped; `touched` are the
+  // hosts it reached, which are left alone until the mark is cleared.
+  void mark_failed(const std::string& reason, const std::set<std::string>& touched);
+  void clear_failed(const char* why);
+  void restore_rollout_state(const std::map<std::string, std::string>& values);
   double wall_in(SteadyTime at) const;
 
   DaemonSettings m_settings;
@@ -109,8 +129,11 @@ class Daemon {
   HostBackoff m_backoff;
   std::optional<AllowedSigners> m_signers;  // set when signatures are required
   ApiConfig m_api;
-  std::unique_ptr<LoadedCommit> m_desired;
-  std::string m_rejected_commit;  // the refused tip, not checked again until it changes
+  std::shared_ptr<LoadedCommit> m_desired;
+  std::shared_ptr<LoadedCommit> m_last_good;  // drift repair while m_desired is failed
+  std::string m_failed_commit;
+  std::set<std::string> m_failed_hosts;  // reached by the failed rollout
+  std::string m_rejected_commit;         // the refused tip, not checked again until it changes
   std::unique_ptr<Service> m_service;
 };
 

@@ -1,16 +1,19 @@
 // One run of the daemon: refresh the desired state from the mirror, choose
 // the hosts (all of them, minus those backing off from a failure at this
-// very commit; only the due ones for a retry), run them through the
-// HostRunner, and record each host as it finishes, so that a daemon killed
-// mid-run leaves every finished host recorded and the run "running" (marked
+// very commit; only the due ones for a retry; while the desired commit is
+// marked failed, the hosts its rollout did not reach at the last good
+// commit), run them through the HostRunner as a rollout, and record each host as it finishes, so
+// that a daemon killed mid-run leaves every finished host recorded and the run "running" (marked
 // "interrupted" at the next start).
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <set>
 
 #include "reconciler/daemon/daemon.h"
 #include "reconciler/daemon/git_mirror.h"
+#include "reconciler/daemon/rollout_state.h"
 
 namespace reconcile::daemon {
 
@@ -65,12 +68,30 @@ void Daemon::cycle(const RunRequest& request) {
     spdlog::warn("run: no commit has passed the checks yet; nothing to apply");
     return;
   }
-  auto hosts = select_hosts(request);
+  bool operator_retry = std::find(request.triggers.begin(), request.triggers.end(),
+                                  TriggerKind::kOperatorRetry) != request.triggers.end();
+  if (operator_retry && !m_failed_commit.empty()) clear_failed("an operator asked for a retry");
+  std::shared_ptr<LoadedCommit> target = m_desired;
+  if (!m_failed_commit.empty() && m_failed_commit == m_desired->commit) {
+    if (!m_last_good) {
+      spdlog::warn(
+          "run: commit {} failed its rollout and no good commit is loaded; nothing to "
+          "run until a new commit or `reconcile retry`",
+          short_id(m_failed_commit));
+      return;
+    }
+    spdlog::info(
+        "run: commit {} failed its rollout; drift repair at {} for the hosts it did "
+        "not reach",
+        short_id(m_failed_commit), short_id(m_last_good->commit));
+    target = m_last_good;
+  }
+  auto hosts = select_hosts(request, *target);
   if (hosts.empty()) {
-    spdlog::info("run: no host to run (every host is backing off)");
+    spdlog::info("run: no host to run (every host is backing off or held by a failed rollout)");
     return;
   }
-  run_selected(request, hosts);
+  run_selected(request, hosts, target);
 }
 
 bool Daemon::refresh(const RunRequest& request) {
@@ -130,6 +151,7 @@ void Daemon::accept(std::unique_ptr<LoadedCommit> commit, int checked) {
   }
   m_backoff.keep_only(name_set);
   m_rejected_commit.clear();
+  if (!m_failed_commit.empty()) clear_failed("a new commit arrived");
   auto status = m_store->set_values({{"desired_commit", commit->commit},
                                      {"desired_commit_time", std::to_string(commit->commit_time)},
                                      {"desired_at", seconds_text(unix_seconds(m_clock.wall_now()))},
@@ -158,7 +180,8 @@ void Daemon::reject(const RunRequest& request, const std::string& tip, const cha
   if (!status) spdlog::error("state store: {}", status.error().message());
 }
 
-std::vector<const state::Host*> Daemon::select_hosts(const RunRequest& request) {
+std::vector<const state::Host*> Daemon::select_hosts(const RunRequest& request,
+                                                     const LoadedCommit& target) {
   SteadyTime now = m_clock.now();
   std::set<std::string> due;
   if (request.retry_only()) {
@@ -166,9 +189,11 @@ std::vector<const state::Host*> Daemon::select_hosts(const RunRequest& request) 
       due.insert(name);
   }
   std::vector<const state::Host*> hosts;
-  for (const auto& host : m_desired->loaded.repo.hosts) {
+  for (const auto& host : target.loaded.repo.hosts) {
     if (request.retry_only() && due.count(host.name) == 0) continue;
-    if (!m_backoff.may_run(host.name, m_desired->commit, now)) {
+    // Hosts a failed rollout reached keep the state they reached.
+    if (!m_failed_commit.empty() && m_failed_hosts.count(host.name) > 0) continue;
+    if (!m_backoff.may_run(host.name, target.commit, now)) {
       spdlog::debug("{}: backing off after {} failure(s)", host.name,
                     m_backoff.failures(host.name));
       continue;
@@ -178,9 +203,8 @@ std::vector<const state::Host*> Daemon::select_hosts(const RunRequest& request) 
   return hosts;
 }
 
-void Daemon::note_host(int64_t run_id, const HostOutcome& outcome,
+void Daemon::note_host(int64_t run_id, const std::string& commit, const HostOutcome& outcome,
                        const std::map<std::string, HostRecord>& prior) {
-  const std::string& commit = m_desired->commit;
   auto before = prior.find(outcome.host);
   bool drift = before != prior.end() && before->second.status == "converged" &&
                before->second.applied_commit == commit && outcome.changes > 0;
@@ -210,8 +234,9 @@ void Daemon::note_host(int64_t run_id, const HostOutcome& outcome,
   if (!status) spdlog::error("state store: {}", status.error().message());
 }
 
-void Daemon::run_selected(const RunRequest& request, const std::vector<const state::Host*>& hosts) {
-  const std::string commit = m_desired->commit;
+void Daemon::run_selected(const RunRequest& request, const std::vector<const state::Host*>& hosts,
+                          const std::shared_ptr<LoadedCommit>& target) {
+  const std::string commit = target->commit;
   auto run_id = m_store->begin_run(request.describe(), commit, request.coalesced,
                                    static_cast<int>(hosts.size()));
   if (!run_id) {
@@ -225,32 +250,56 @@ void Daemon::run_selected(const RunRequest& request, const std::vector<const sta
   }
   auto started = m_clock.now();
   Tally tally;
+  std::set<std::string> touched;
+  std::optional<std::string> rollout_stop;
+  std::vector<std::string> left;
   RunInput input;
   input.hosts = hosts;
-  input.source = m_desired->source.get();
+  input.source = target->source.get();
   input.settings = &m_settings;
+  input.repo = &target->loaded.repo;
   input.stop_requested = [this] { return m_inbox.stop_requested(); };
   input.on_host_done = [&](const HostOutcome& outcome) {
     tally.add(outcome.state);
-    note_host(*run_id, outcome, prior);
+    touched.insert(outcome.host);
+    note_host(*run_id, commit, outcome, prior);
+  };
+  input.on_rollout_stopped = [&](const std::string& reason, const std::vector<std::string>& names) {
+    rollout_stop = reason;
+    left = names;
   };
   m_deps.runner(input);
-  bool stopped = tally.total() < static_cast<int>(hosts.size());
+  size_t accounted = static_cast<size_t>(tally.total()) + left.size();
+  bool stopped = accounted < hosts.size();
   std::string result = stopped ? run_result::kStopped : tally.result();
-  std::string error = stopped ? "stopped before " + std::to_string(hosts.size() - tally.total()) +
-                                    " host(s) started"
-                              : "";
+  std::string error =
+      stopped ? "stopped before " + std::to_string(hosts.size() - accounted) + " host(s) started"
+              : "";
+  if (rollout_stop && !stopped) {
+    result = run_result::kFailed;
+    error = rollout_failure_text(*rollout_stop, left);
+    spdlog::error("run {}: commit {}: {}", *run_id, short_id(commit), error);
+  }
   if (auto status = m_store->finish_run(*run_id, result, error); !status) {
     spdlog::error("state store: {}", status.error().message());
   }
   double seconds = std::chrono::duration<double>(m_clock.now() - started).count();
   spdlog::info("run {} ({}) at {}: {} in {:.1f}s", *run_id, request.describe(), short_id(commit),
                tally.summary(), seconds);
-  bool every_host = hosts.size() == m_desired->loaded.repo.hosts.size();
+  bool every_host = hosts.size() == target->loaded.repo.hosts.size();
   if (result == run_result::kConverged && every_host && !m_settings.dry_run) {
     (void)m_store->set_values({{"applied_commit", commit},
-                               {"applied_commit_time", std::to_string(m_desired->commit_time)},
+                               {"applied_commit_time", std::to_string(target->commit_time)},
                                {"applied_at", seconds_text(unix_seconds(m_clock.wall_now()))}});
+  }
+  bool is_desired = target == m_desired;
+  bool already_good = m_last_good && m_last_good->commit == commit;
+  if (rollout_stop && !stopped && is_desired && !already_good && !m_settings.dry_run) {
+    mark_failed(error, touched);
+  } else if (!rollout_stop && !stopped && is_desired && !request.retry_only() &&
+             !m_settings.dry_run && !already_good) {
+    m_last_good = m_desired;
+    (void)m_store->set_value("last_good_commit", commit);
   }
   if (auto status = m_store->prune_runs(m_settings.keep_runs); !status) {
     spdlog::error("state store: {}", status.error().message());

@@ -80,6 +80,12 @@ std::string render_metrics(const StoreCounts& counts,
          "1 while the branch tip is refused (untrusted signature or invalid state).");
   out << "reconcile_commit_rejected " << (number_or(values, "rejected_commit").empty() ? 0 : 1)
       << "\n";
+
+  header(out, "reconcile_commit_rollout_failed", "gauge",
+         "1 while the desired commit is held after its rollout stopped on failures (until a new "
+         "commit or `reconcile retry`).");
+  out << "reconcile_commit_rollout_failed " << (number_or(values, "failed_commit").empty() ? 0 : 1)
+      << "\n";
   return out.str();
 }
 

@@ -22,15 +22,23 @@ struct RunInput {
   // besides the loaded model (the secrets' ciphertext).
   const state::RepoSource* source = nullptr;
   const DaemonSettings* settings = nullptr;
+  // The loaded repository `hosts` belong to: its `rollout` policy stages
+  // the run. Null: every host in one stage.
+  const state::Repo* repo = nullptr;
   // Polled before each host starts: true means start no more hosts (hosts in
   // flight finish their steps).
   std::function<bool()> stop_requested;
   // Called on the runner's calling thread as each host finishes.
   std::function<void(const HostOutcome&)> on_host_done;
+  // Called once, after the last host, when the rollout stopped on failures:
+  // why, and the hosts left untouched (they get no on_host_done call).
+  std::function<void(const std::string& reason, const std::vector<std::string>& left)>
+      on_rollout_stopped;
 };
 
-// Runs the hosts, at most settings->connection.jobs at a time, and returns
-// when every started host has finished. A host never started (stop) gets no
+// Runs the hosts stage by stage, at most settings->connection.jobs at a
+// time within a stage, and returns when every started host has finished. A
+// host never started (stop, or a rollout stopped on failures) gets no
 // on_host_done call.
 using HostRunner = std::function<void(const RunInput&)>;
 

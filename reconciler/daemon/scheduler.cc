@@ -20,6 +20,8 @@ const char* trigger_name(TriggerKind kind) {
       return "api";
     case TriggerKind::kReload:
       return "reload";
+    case TriggerKind::kOperatorRetry:
+      return "operator-retry";
   }
   return "unknown";
 }

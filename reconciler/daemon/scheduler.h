@@ -18,13 +18,14 @@
 namespace reconcile::daemon {
 
 enum class TriggerKind {
-  kStartup,   // the daemon started (or restarted after a crash)
-  kInterval,  // drift repair
-  kRetry,     // a failing host's backoff is over
-  kPush,      // `reconcile trigger` (the post-receive hook)
-  kWebhook,   // POST /hooks/git with a valid signature
-  kApi,       // POST /api/v1/reconcile
-  kReload,    // SIGHUP
+  kStartup,        // the daemon started (or restarted after a crash)
+  kInterval,       // drift repair
+  kRetry,          // a failing host's backoff is over
+  kPush,           // `reconcile trigger` (the post-receive hook)
+  kWebhook,        // POST /hooks/git with a valid signature
+  kApi,            // POST /api/v1/reconcile
+  kReload,         // SIGHUP
+  kOperatorRetry,  // `reconcile retry`: roll out a commit marked failed again
 };
 
 const char* trigger_name(TriggerKind kind);

@@ -43,6 +43,9 @@ asio::awaitable<void> serve_client(local::socket accepted, Inbox& inbox) {
   if (!ec && line == "trigger\n") {
     inbox.post(TriggerKind::kPush);
     answer = "queued\n";
+  } else if (!ec && line == "retry\n") {
+    inbox.post(TriggerKind::kOperatorRetry);
+    answer = "queued\n";
   } else if (!ec) {
     answer = "error: unknown request\n";
   }
@@ -105,7 +108,8 @@ void TriggerSocket::stop() {
   ::unlink(m_state->path.c_str());
 }
 
-Result<std::string> send_trigger(const std::string& path, std::chrono::milliseconds timeout) {
+Result<std::string> send_trigger(const std::string& path, std::chrono::milliseconds timeout,
+                                 const std::string& request) {
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   if (path.size() >= sizeof address.sun_path) return invalid_argument(path + ": path too long");
@@ -125,7 +129,7 @@ Result<std::string> send_trigger(const std::string& path, std::chrono::milliseco
   if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
     return fail("connect");
   }
-  constexpr std::string_view kRequest = "trigger\n";
+  const std::string kRequest = request + "\n";
   if (::send(fd, kRequest.data(), kRequest.size(), MSG_NOSIGNAL) !=
       static_cast<ssize_t>(kRequest.size())) {
     return fail("send");

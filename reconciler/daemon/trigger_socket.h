@@ -6,6 +6,9 @@
 // change what is applied). The protocol is one line each way:
 //
 //   client: "trigger\n"     daemon: "queued\n"
+//   client: "retry\n"       daemon: "queued\n"   (`reconcile retry`: a
+//                                               commit marked failed is
+//                                               rolled out again)
 //
 // Triggers coalesce in the daemon, so a burst of pushes costs one run.
 
@@ -38,8 +41,10 @@ class TriggerSocket {
   std::shared_ptr<State> m_state;
 };
 
-// Asks the daemon listening on `path` for a run; returns its answer line.
+// Sends `request` ("trigger" or "retry") to the daemon listening on `path`;
+// returns its answer line.
 // Errors: kUnavailable when no daemon answers (no socket, refused, timeout).
-Result<std::string> send_trigger(const std::string& path, std::chrono::milliseconds timeout);
+Result<std::string> send_trigger(const std::string& path, std::chrono::milliseconds timeout,
+                                 const std::string& request = "trigger");
 
 }  // namespace reconcile::daemon

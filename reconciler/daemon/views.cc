@@ -102,7 +102,7 @@ json daemon_json(const std::map<std::string, std::string>& values, bool alive) {
   static const char* const kNumbers[] = {
       "pid",           "started_at",          "stopped_at", "interval_seconds",
       "last_fetch_at", "desired_commit_time", "desired_at", "applied_commit_time",
-      "applied_at",    "rejected_at"};
+      "applied_at",    "rejected_at",         "failed_at"};
   for (const auto& [key, value] : values) {
     bool number = std::find(std::begin(kNumbers), std::end(kNumbers), key) != std::end(kNumbers);
     if (number && !value.empty()) {
@@ -156,6 +156,14 @@ std::string status_text(const json& daemon, const std::vector<HostRecord>& hosts
         << time_of("rejected_at") << "): " << value_or(daemon, "rejected_reason")
         << "\n            the desired state stays at "
         << (desired.empty() ? std::string("nothing") : short_id(desired)) << "\n";
+  }
+  std::string failed = value_or(daemon, "failed_commit");
+  if (!failed.empty()) {
+    std::string good = value_or(daemon, "last_good_commit");
+    out << "FAILED      " << short_id(failed) << " (rollout, " << time_of("failed_at")
+        << "): " << value_or(daemon, "failed_reason")
+        << "\n            held until a new commit or `reconcile retry`; drift repair at "
+        << (good.empty() ? std::string("nothing") : short_id(good)) << "\n";
   }
   std::string fetch_error = value_or(daemon, "last_fetch_error");
   if (!fetch_error.empty()) out << "fetch       failed: " << fetch_error << "\n";

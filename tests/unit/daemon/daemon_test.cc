@@ -10,6 +10,7 @@
 #include <map>
 #include <thread>
 
+#include "reconciler/daemon/rollout_state.h"
 #include "tests/unit/daemon/fixtures.h"
 
 using namespace reconcile;
@@ -25,14 +26,25 @@ struct FakeRunner {
   std::map<std::string, int> changes;
   std::vector<std::vector<std::string>> runs;  // host names per call
   std::vector<std::string> hosts_yaml;         // web1's file as the runner's source reads it
+  // Plays a rollout with this host as the only canary: when it fails, the
+  // rollout stops and the other hosts are left untouched.
+  std::string canary;
 
   HostRunner runner() {
     return [this](const RunInput& input) {
       runs.emplace_back();
       auto text = input.source ? input.source->read("hosts/web1.yaml") : Result<std::string>("");
       hosts_yaml.push_back(text ? *text : "error: " + text.error().message());
+      std::vector<const state::Host*> order;
       for (const auto* host : input.hosts) {
+        if (host->name == canary) order.insert(order.begin(), host);
+        if (host->name != canary) order.push_back(host);
+      }
+      for (size_t i = 0; i < order.size(); ++i) {
+        const auto* host = order[i];
         if (input.stop_requested()) break;
+        bool canary_failed = host->name == canary && states.count(canary) > 0 &&
+                             states[canary] == HostState::kFailed;
         runs.back().push_back(host->name);
         HostOutcome outcome;
         outcome.host = host->name;
@@ -40,6 +52,13 @@ struct FakeRunner {
         outcome.changes = changes.count(host->name) ? changes[host->name] : 0;
         if (outcome.state == HostState::kFailed) outcome.error = "exit 1: boom";
         input.on_host_done(outcome);
+        if (canary_failed && i + 1 < order.size()) {
+          std::vector<std::string> left;
+          for (size_t j = i + 1; j < order.size(); ++j)
+            left.push_back(order[j]->name);
+          input.on_rollout_stopped("1 of 1 canary failed in canary", left);
+          break;
+        }
       }
     };
   }
@@ -301,4 +320,77 @@ TEST_CASE("serve: SIGHUP's reload re-reads the signers and re-checks a refused t
   loop.join();
   CHECK(exit_code == 0);
   CHECK(MUST(reader.values())["stopped_at"] != "");
+}
+
+TEST_CASE("a commit whose rollout stops is held: not re-applied until a new commit or a retry") {
+  DaemonFixture f;
+  f.repo.write("hosts/web3.yaml", "address: 10.0.0.3\n");
+  std::string good = f.repo.commit("three hosts");
+  auto daemon = f.open(f.settings());
+  daemon->cycle(DaemonFixture::request(TriggerKind::kStartup));
+  CHECK(daemon->last_good_commit() == good);
+  CHECK(MUST(daemon->store().values())["last_good_commit"] == good);
+
+  // A bad commit: the canary fails, the rollout stops, web1 and web3 are left.
+  f.fake.canary = "web2";
+  f.fake.states["web2"] = HostState::kFailed;
+  f.repo.write("hosts/web1.yaml", "address: 10.0.0.11\n");
+  std::string bad = f.repo.commit("bad");
+  daemon->cycle(DaemonFixture::request(TriggerKind::kPush));
+  CHECK(f.fake.runs.back() == std::vector<std::string>{"web2"});
+  CHECK(daemon->failed_commit() == bad);
+  auto run = MUST(daemon->store().runs(1))[0];
+  CHECK(run.result == "failed");
+  CHECK(run.error == "rollout stopped: 1 of 1 canary failed in canary; left untouched: web1, web3");
+  auto values = MUST(daemon->store().values());
+  CHECK(values["failed_commit"] == bad);
+  CHECK(values["failed_hosts"] == "web2");
+  CHECK(values["applied_commit"] == good);
+  // The canary waits for an operator, not for a backoff timer.
+  CHECK_FALSE(daemon->backoff().retry_at("web2").has_value());
+  CHECK(MUST(daemon->store().host("web1"))->applied_commit == good);
+
+  // The next interval: no host gets the bad commit; the hosts it did not
+  // reach get drift repair at the good commit; the canary is left alone.
+  f.clock.advance(seconds(60));
+  daemon->cycle(DaemonFixture::request(TriggerKind::kInterval));
+  CHECK(f.fake.runs.back() == std::vector<std::string>{"web1", "web3"});
+  CHECK(f.fake.hosts_yaml.back() == "address: 10.0.0.1\n");
+  run = MUST(daemon->store().runs(1))[0];
+  CHECK(run.commit == good);
+  CHECK(run.result == "converged");
+  CHECK(daemon->failed_commit() == bad);
+
+  // A daemon restarted meanwhile keeps holding the commit.
+  daemon.reset();
+  daemon = f.open(f.settings());
+  CHECK(daemon->failed_commit() == bad);
+  CHECK(daemon->last_good_commit() == good);
+  daemon->cycle(DaemonFixture::request(TriggerKind::kInterval));
+  CHECK(f.fake.runs.back() == std::vector<std::string>{"web1", "web3"});
+
+  // `reconcile retry`: the bad commit is rolled out again, canary first.
+  daemon->cycle(DaemonFixture::request(TriggerKind::kOperatorRetry));
+  CHECK(f.fake.runs.back() == std::vector<std::string>{"web2"});
+  CHECK(daemon->failed_commit() == bad);
+
+  // A new good commit releases the hold and rolls out to every host.
+  f.fake.states.erase("web2");
+  f.repo.write("hosts/web1.yaml", "address: 10.0.0.1\n");
+  std::string fixed = f.repo.commit("fixed");
+  daemon->cycle(DaemonFixture::request(TriggerKind::kPush));
+  CHECK(f.fake.runs.back() == std::vector<std::string>{"web2", "web1", "web3"});
+  CHECK(daemon->failed_commit().empty());
+  CHECK(daemon->last_good_commit() == fixed);
+  values = MUST(daemon->store().values());
+  CHECK(values["failed_commit"].empty());
+  CHECK(values["applied_commit"] == fixed);
+}
+
+TEST_CASE("a stuck rollout's host list survives the store") {
+  CHECK(join_host_names({"b", "a"}) == "a,b");
+  CHECK(split_host_names("a,b") == std::set<std::string>{"a", "b"});
+  CHECK(split_host_names("").empty());
+  CHECK(split_host_names(",a,,") == std::set<std::string>{"a"});
+  CHECK(rollout_failure_text("why", {}) == "rollout stopped: why");
 }
