@@ -6,6 +6,7 @@
 // install is unknown to it.
 
 #include "modules/module.h"
+#include "modules/needed_packages.h"
 #include "modules/text.h"
 #include "reconciler/base/shell.h"
 #include "reconciler/base/strings.h"
@@ -24,24 +25,6 @@ std::string quoted_names(const std::vector<std::string>& names) {
 // dpkg-query names packages without the ":arch" qualifier unless multi-arch.
 std::string base_name(const std::string& name) {
   return name.substr(0, name.find(':'));
-}
-
-std::string install_script(const std::string& manager, const std::vector<std::string>& names,
-                           bool refresh) {
-  if (manager != "apt" && manager != "pacman") {
-    return "echo 'no supported package manager (apt or pacman) on this host' >&2\nexit 1\n";
-  }
-  if (manager == "pacman") {
-    return std::string("pacman -S --noconfirm --needed") + (refresh ? " --refresh" : "") +
-           quoted_names(names) + "\n";
-  }
-  std::string script = "export DEBIAN_FRONTEND=noninteractive\n";
-  if (refresh) script += "apt-get update -q\n";
-  script +=
-      "apt-get install -q -y --no-install-recommends -o Dpkg::Options::=--force-confdef "
-      "-o Dpkg::Options::=--force-confold" +
-      quoted_names(names) + "\n";
-  return script;
 }
 
 std::string remove_script(const std::string& manager, const std::vector<std::string>& names) {
@@ -137,7 +120,7 @@ void diff_packages(const DiffContext& context, std::vector<Change>& changes) {
       change.fields.push_back(field(name, "not installed", "installed"));
     change.reason = std::to_string(to_install.size()) + " package(s) not installed" +
                     (refresh ? "; the package index will be refreshed first" : "");
-    change.script = install_script(manager, to_install, refresh);
+    change.script = package_install_script(manager, to_install, refresh);
     changes.push_back(std::move(change));
   }
   if (!to_remove.empty()) {
