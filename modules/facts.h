@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "disk-layouts/facts.h"
+#include "modules/needed_packages.h"
 
 namespace reconcile::modules {
 
@@ -115,6 +116,25 @@ struct SecretsFacts {
   std::map<std::string, SecretFileFacts> files;  // by file name
 };
 
+// security.fail2ban: the packages it needs, the jail file, the service.
+struct Fail2banFacts {
+  std::map<std::string, PackageState> packages;  // fail2ban, python3-systemd
+  std::optional<std::string> jail_digest;        // sha256 of jail.d/reconcile.local
+  // systemctl is-enabled / is-active of fail2ban.service ("not-found" when
+  // systemd does not know it); empty on a host without systemd.
+  std::string enabled;
+  std::string active;
+};
+
+// security.auto_updates: unattended-upgrades, the apt settings file, the
+// effective settings (apt-config dump) and apt's timers.
+struct AutoUpdatesFacts {
+  std::map<std::string, PackageState> packages;  // unattended-upgrades
+  std::optional<std::string> settings_digest;    // sha256 of the apt.conf.d file
+  std::map<std::string, std::string> settings;   // effective value by apt key
+  std::map<std::string, std::string> timers;     // systemctl is-enabled by timer unit
+};
+
 struct HostFacts {
   SystemFacts system;
   std::map<std::string, std::optional<GroupFacts>> groups;  // nullopt: does not exist
@@ -125,6 +145,8 @@ struct HostFacts {
   SysctlFacts sysctl;
   std::optional<disk::DiskFacts> disk;  // when the host declares a disk
   SecretsFacts secrets;                 // when the host has a secrets section
+  Fail2banFacts fail2ban;               // when the host has security.fail2ban
+  AutoUpdatesFacts auto_updates;        // when the host has security.auto_updates
 };
 
 }  // namespace reconcile::modules

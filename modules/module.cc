@@ -15,6 +15,8 @@ const std::vector<ModuleSpec>& module_table() {
       {"secrets", probe_secrets, parse_secrets, diff_secrets},
       {"sysctl", probe_sysctl, parse_sysctl, diff_sysctl},
       {"services", probe_services, parse_services, diff_services},
+      {"fail2ban", probe_fail2ban, parse_fail2ban, diff_fail2ban},
+      {"auto_updates", probe_auto_updates, parse_auto_updates, diff_auto_updates},
   };
   return table;
 }

@@ -112,4 +112,17 @@ std::vector<ProbeFragment> probe_sysctl(const state::Host& host);
 Status parse_sysctl(const Sections& sections, const state::Host& host, HostFacts& facts);
 void diff_sysctl(const DiffContext& context, std::vector<Change>& changes);
 
+std::vector<ProbeFragment> probe_fail2ban(const state::Host& host);
+Status parse_fail2ban(const Sections& sections, const state::Host& host, HostFacts& facts);
+void diff_fail2ban(const DiffContext& context, std::vector<Change>& changes);
+// The jail file for `host` (/etc/fail2ban/jail.d/reconcile.local); the sshd
+// jail reads the journal when `journal_backend` (Debian 12).
+std::string render_fail2ban_jails(const state::Host& host, bool journal_backend);
+
+std::vector<ProbeFragment> probe_auto_updates(const state::Host& host);
+Status parse_auto_updates(const Sections& sections, const state::Host& host, HostFacts& facts);
+void diff_auto_updates(const DiffContext& context, std::vector<Change>& changes);
+// The apt settings file (/etc/apt/apt.conf.d/52reconcile-auto-updates).
+std::string render_auto_updates(const state::AutoUpdates& updates);
+
 }  // namespace reconcile::modules

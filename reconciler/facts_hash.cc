@@ -151,9 +151,17 @@ void collect_sysctl(const state::Host& host, const HostFacts& facts, const secre
 
 const std::vector<RelevantFactsSpec>& relevant_facts_table() {
   static const std::vector<RelevantFactsSpec> table = {
-      {"system", collect_system},   {"disk", collect_disk},     {"packages", collect_packages},
-      {"groups", collect_groups},   {"users", collect_users},   {"files", collect_files},
-      {"secrets", collect_secrets}, {"sysctl", collect_sysctl}, {"services", collect_services},
+      {"system", collect_system},
+      {"disk", collect_disk},
+      {"packages", collect_packages},
+      {"groups", collect_groups},
+      {"users", collect_users},
+      {"files", collect_files},
+      {"secrets", collect_secrets},
+      {"sysctl", collect_sysctl},
+      {"services", collect_services},
+      {"fail2ban", collect_fail2ban},
+      {"auto_updates", collect_auto_updates},
   };
   return table;
 }

@@ -53,4 +53,10 @@ void collect_disk(const state::Host& host, const modules::HostFacts& facts,
 void collect_secrets(const state::Host& host, const modules::HostFacts& facts,
                      const secrets::SecretStore* store, RelevantFacts& out);
 
+// The fail2ban and auto_updates modules' relevant facts (facts_hash_fail2ban.cc).
+void collect_fail2ban(const state::Host& host, const modules::HostFacts& facts,
+                      const secrets::SecretStore* store, RelevantFacts& out);
+void collect_auto_updates(const state::Host& host, const modules::HostFacts& facts,
+                          const secrets::SecretStore* store, RelevantFacts& out);
+
 }  // namespace reconcile

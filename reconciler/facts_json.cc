@@ -2,6 +2,39 @@
 
 namespace reconcile {
 
+namespace {
+
+nlohmann::json package_states(const std::map<std::string, modules::PackageState>& states) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, state] : states)
+    out[name] = modules::package_state_name(state);
+  return out;
+}
+
+// fail2ban and auto_updates, for hosts that use them (their probe always
+// reports the packages they need).
+void add_security_update_facts(const modules::HostFacts& facts, nlohmann::json& out) {
+  const modules::Fail2banFacts& f = facts.fail2ban;
+  if (!f.packages.empty()) {
+    out["fail2ban"] = {
+        {"packages", package_states(f.packages)},
+        {"jail_file_sha256", f.jail_digest ? nlohmann::json(*f.jail_digest) : nlohmann::json()},
+        {"enabled", f.enabled},
+        {"active", f.active}};
+  }
+  const modules::AutoUpdatesFacts& a = facts.auto_updates;
+  if (!a.packages.empty()) {
+    out["auto_updates"] = {
+        {"packages", package_states(a.packages)},
+        {"settings_file_sha256",
+         a.settings_digest ? nlohmann::json(*a.settings_digest) : nlohmann::json()},
+        {"settings", a.settings},
+        {"timers", a.timers}};
+  }
+}
+
+}  // namespace
+
 nlohmann::json facts_json(const modules::HostFacts& facts) {
   const modules::SystemFacts& system = facts.system;
   nlohmann::json mounts = nlohmann::json::array();
@@ -31,28 +64,30 @@ nlohmann::json facts_json(const modules::HostFacts& facts) {
                       {"active_state", service.active_state},
                       {"unit_file_state", service.unit_file_state}};
   }
-  return {{"os",
-           {{"id", system.os_id},
-            {"version_id", system.os_version_id},
-            {"pretty_name", system.os_pretty_name}}},
-          {"kernel", system.kernel},
-          {"architecture", system.architecture},
-          {"hostname", system.hostname},
-          {"boot_mode", system.boot_mode},
-          {"init", system.init},
-          {"package_manager", system.package_manager},
-          {"memory_bytes", system.memory_bytes},
-          {"uid", system.uid},
-          {"secrets_tmpfs", system.secrets_tmpfs},
-          {"tools", system.tools},
-          {"block_devices", system.block_devices},
-          {"mounts", mounts},
-          {"interfaces", system.interfaces},
-          {"routes", system.routes},
-          {"groups", groups},
-          {"users", users},
-          {"packages_installed", facts.packages.installed},
-          {"services", services}};
+  nlohmann::json out = {{"os",
+                         {{"id", system.os_id},
+                          {"version_id", system.os_version_id},
+                          {"pretty_name", system.os_pretty_name}}},
+                        {"kernel", system.kernel},
+                        {"architecture", system.architecture},
+                        {"hostname", system.hostname},
+                        {"boot_mode", system.boot_mode},
+                        {"init", system.init},
+                        {"package_manager", system.package_manager},
+                        {"memory_bytes", system.memory_bytes},
+                        {"uid", system.uid},
+                        {"secrets_tmpfs", system.secrets_tmpfs},
+                        {"tools", system.tools},
+                        {"block_devices", system.block_devices},
+                        {"mounts", mounts},
+                        {"interfaces", system.interfaces},
+                        {"routes", system.routes},
+                        {"groups", groups},
+                        {"users", users},
+                        {"packages_installed", facts.packages.installed},
+                        {"services", services}};
+  add_security_update_facts(facts, out);
+  return out;
 }
 
 }  // namespace reconcile
