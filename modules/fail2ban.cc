@@ -138,7 +138,10 @@ std::string jail_file_script() {
   script += "if ! output=$(fail2ban-client -t 2>&1); then\n";
   script += "  if [ -n \"$backup\" ]; then mv -f -- \"$backup\" " + target +
             "; backup=; else rm -f -- " + target + "; fi\n";
-  script += "  printf '%s\\n' \"$output\" | grep -v WARNING >&2 || true\n";
+  // fail2ban's messages without their timestamps, and without warnings.
+  script +=
+      "  printf '%s\\n' \"$output\" | grep -v WARNING |\n"
+      "    sed 's/^[0-9][0-9-]* [0-9:,]* *[a-z0-9.]* *\\[[0-9]*\\]: *//' >&2 || true\n";
   script += "  echo 'fail2ban rejected the configuration (fail2ban-client -t); the previous " +
             std::string(kJailFile) + " is back' >&2\n";
   script += "  exit 1\n";

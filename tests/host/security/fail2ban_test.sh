@@ -28,11 +28,13 @@ equals() {
   if [ "$2" = "$3" ]; then pass "$1 ($2)"; else fail "$1: '$2', want '$3'"; fi
 }
 
-hardened='security:
-  fail2ban:
-    sshd: { maxretry: 3, findtime: 10m, bantime: 1h, bantime_increment: true }
-  auto_updates: { schedule: daily, reboot: true, reboot_time: "03:30" }'
-add_host "$h" "$hardened"
+# security: with the sshd jail and the jail lines given (indented as jails).
+security() {
+  printf 'security:\n  auto_updates: { schedule: daily, reboot: true, reboot_time: "03:30" }\n'
+  printf '  fail2ban:\n    sshd: { maxretry: 3, findtime: 10m, bantime: 1h, bantime_increment: true }\n'
+  printf '%s' "${1-}"
+}
+add_host "$h" "$(security)"
 
 # The testbed disables the machine's services and timers in its hosts.
 equals "fail2ban starts out disabled" "$(on "$h" systemctl is-enabled fail2ban || true)" disabled
@@ -57,8 +59,8 @@ equals "sshd jail: findtime" "$(on "$h" fail2ban-client get sshd findtime)" 600
 equals "sshd jail: bantime" "$(on "$h" fail2ban-client get sshd bantime)" 3600
 check "sshd jail: reads the journal (backend systemd)" \
   sh -c "ssh -F '$TB/ssh_config' '$h' fail2ban-client get sshd journalmatch </dev/null | grep -q _SYSTEMD_UNIT=sshd.service"
-check "sshd jail: incremental bans" on "$h" grep -qx 'bantime.increment = true' "$jail_file"
-check "sshd jail: the port sshd listens on" on "$h" grep -qx 'port = 22' "$jail_file"
+check "sshd jail: incremental bans" on "$h" "grep -qx 'bantime.increment = true' $jail_file"
+check "sshd jail: the port sshd listens on" on "$h" "grep -qx 'port = 22' $jail_file"
 on "$h" fail2ban-client set sshd banip 192.0.2.7 >/dev/null
 check "a ban lands in fail2ban's nftables table" \
   sh -c "ssh -F '$TB/ssh_config' '$h' nft list table inet f2b-table </dev/null | grep -q 192.0.2.7"
@@ -76,6 +78,19 @@ done
 run_reconcile --dry-run
 expect_rc 0 "second dry run is empty"
 
+run_reconcile facts -C "$REPO" --json
+expect_rc 0 "reconcile facts --json"
+check "the facts show fail2ban and auto_updates as converged" python3 -c '
+import json, sys
+facts = json.load(open(sys.argv[1]))[0]["facts"]
+f, a = facts["fail2ban"], facts["auto_updates"]
+assert f["packages"]["fail2ban"] == "installed" and f["enabled"] == "enabled", f
+assert f["active"] == "active" and len(f["jail_file_sha256"]) == 64, f
+assert a["packages"]["unattended-upgrades"] == "installed", a
+assert a["settings"]["Unattended-Upgrade::Automatic-Reboot-Time"] == "03:30", a
+assert a["timers"] == {"apt-daily.timer": "enabled", "apt-daily-upgrade.timer": "enabled"}, a
+' "$WORK/out"
+
 # A hand edit of the jail file is drift: rewritten, and fail2ban reloaded.
 on "$h" "printf '[sshd]\nmaxretry = 99\n' >> $jail_file"
 run_reconcile --dry-run
@@ -84,7 +99,7 @@ output_has "$jail_file differs" "with its reason"
 output_has "~ reload fail2ban" "and a reload"
 run_reconcile
 expect_rc 0 "the jail file is repaired"
-check_fails "the hand edit is gone" on "$h" grep -q 'maxretry = 99' "$jail_file"
+check_fails "the hand edit is gone" on "$h" "grep -q 'maxretry = 99' $jail_file"
 equals "fail2ban runs with the declared maxretry again" "$(on "$h" fail2ban-client get sshd maxretry)" 3
 run_reconcile --dry-run
 expect_rc 0 "empty again"
@@ -107,15 +122,14 @@ expect_rc 0 "without the overriding file the host has converged"
 # A jail fail2ban does not know: rejected by fail2ban-client -t, the previous
 # file stays and fail2ban keeps running with it.
 digest_before=$(on "$h" sha256sum "$jail_file")
-add_host "$h" "$hardened
-    reconcile-no-such-jail: { maxretry: 2 }"
+add_host "$h" "$(security '    reconcile-no-such-jail: { maxretry: 2 }')"
 run_reconcile
 expect_rc 3 "a jail fail2ban rejects fails the run"
 output_or_err_has "fail2ban rejected the configuration" "with fail2ban's verdict"
 equals "the previous jail file is back" "$(on "$h" sha256sum "$jail_file")" "$digest_before"
 equals "fail2ban still runs" "$(on "$h" systemctl is-active fail2ban)" active
 check "and still has its sshd jail" on "$h" fail2ban-client status sshd
-add_host "$h" "$hardened"
+add_host "$h" "$(security)"
 run_reconcile --dry-run
 expect_rc 0 "back to the valid jails, nothing to do"
 finish

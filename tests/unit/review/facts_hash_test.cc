@@ -286,3 +286,51 @@ TEST_CASE("facts hash: a delivered secret counts by whether it matches, never by
                       digest_facts(relevant_facts(plain, stray)))
             .empty());
 }
+
+TEST_CASE("facts hash: fail2ban and auto_updates count only where declared") {
+  state::Host host =
+      host_from_yaml("security:\n  fail2ban: { sshd: { maxretry: 3 } }\n  auto_updates: daily\n");
+  state::Host plain = host_from_yaml("packages: [vim]\n");
+  HostFacts base_facts;
+  base_facts.fail2ban.packages["fail2ban"] = modules::PackageState::kInstalled;
+  base_facts.fail2ban.jail_digest = "aa";
+  base_facts.fail2ban.enabled = "enabled";
+  base_facts.fail2ban.active = "active";
+  base_facts.auto_updates.packages["unattended-upgrades"] = modules::PackageState::kInstalled;
+  base_facts.auto_updates.settings_digest = "bb";
+  base_facts.auto_updates.settings["APT::Periodic::Unattended-Upgrade"] = "1";
+  base_facts.auto_updates.timers["apt-daily.timer"] = "enabled";
+  std::vector<Mutation> mutations = {
+      {"fail2ban removed",
+       [](HostFacts& f) { f.fail2ban.packages["fail2ban"] = modules::PackageState::kMissing; },
+       "fail2ban changed"},
+      {"jail file edited", [](HostFacts& f) { f.fail2ban.jail_digest = "cc"; }, "fail2ban changed"},
+      {"fail2ban disabled", [](HostFacts& f) { f.fail2ban.enabled = "disabled"; },
+       "fail2ban changed"},
+      {"fail2ban stopped", [](HostFacts& f) { f.fail2ban.active = "failed"; }, "fail2ban changed"},
+      {"unattended-upgrades removed",
+       [](HostFacts& f) {
+         f.auto_updates.packages["unattended-upgrades"] = modules::PackageState::kMissing;
+       },
+       "auto_updates changed"},
+      {"settings file edited", [](HostFacts& f) { f.auto_updates.settings_digest.reset(); },
+       "auto_updates changed"},
+      {"setting overridden",
+       [](HostFacts& f) { f.auto_updates.settings["APT::Periodic::Unattended-Upgrade"] = "0"; },
+       "auto_updates changed"},
+      {"timer disabled",
+       [](HostFacts& f) { f.auto_updates.timers["apt-daily.timer"] = "disabled"; },
+       "auto_updates changed"},
+  };
+  FactDigests before = digest_facts(relevant_facts(host, base_facts));
+  for (const auto& mutation : mutations) {
+    CAPTURE(std::string(mutation.what));
+    HostFacts facts = base_facts;
+    mutation.apply(facts);
+    auto changed = changed_facts(before, digest_facts(relevant_facts(host, facts)));
+    REQUIRE(changed.size() == 1);
+    CHECK(changed[0] == mutation.named);
+    // A host that declares neither does not depend on them.
+    CHECK(hash_of(plain, facts) == hash_of(plain, base_facts));
+  }
+}
