@@ -115,6 +115,19 @@ struct SecretsFacts {
   std::map<std::string, SecretFileFacts> files;  // by file name
 };
 
+// sshd as the ssh module sees it (security.ssh).
+struct SshdFacts {
+  bool present = false;                      // /usr/sbin/sshd and /etc/ssh/sshd_config exist
+  std::optional<std::string> dropin_digest;  // sha256 of sshd_config.d/50-reconcile.conf
+  bool include = false;                      // sshd_config includes /etc/ssh/sshd_config.d/*.conf
+  // Directives that override the drop-in or add to it: "FILE:LINE: TEXT".
+  std::vector<std::string> conflicts;
+  // `sshd -T`, for the managed keywords: lower-case keyword -> its values
+  // (one per Port line, one per user of AllowUsers, ...).
+  std::map<std::string, std::vector<std::string>> effective;
+  std::optional<std::string> effective_error;  // sshd -T failed: its first line
+};
+
 struct HostFacts {
   SystemFacts system;
   std::map<std::string, std::optional<GroupFacts>> groups;  // nullopt: does not exist
@@ -125,6 +138,7 @@ struct HostFacts {
   SysctlFacts sysctl;
   std::optional<disk::DiskFacts> disk;  // when the host declares a disk
   SecretsFacts secrets;                 // when the host has a secrets section
+  SshdFacts sshd;                       // when the host has security.ssh
 };
 
 }  // namespace reconcile::modules

@@ -147,6 +147,19 @@ void collect_sysctl(const state::Host& host, const HostFacts& facts, const secre
   out["sysctl drop-in"] = FactText().maybe("digest", facts.sysctl.dropin_digest).text();
 }
 
+void collect_ssh(const state::Host& host, const HostFacts& facts, const secrets::SecretStore*,
+                 RelevantFacts& out) {
+  if (!host.security.ssh) return;
+  const modules::SshdFacts& sshd = facts.sshd;
+  FactText text;
+  text.flag("present", sshd.present).maybe("drop-in", sshd.dropin_digest);
+  text.flag("include", sshd.include).add("conflicts", join(sshd.conflicts, "\n"));
+  for (const auto& [name, values] : sshd.effective)
+    text.add("effective " + name, join(values, " "));
+  text.maybe("effective error", sshd.effective_error);
+  out["sshd"] = text.text();
+}
+
 }  // namespace
 
 const std::vector<RelevantFactsSpec>& relevant_facts_table() {
@@ -154,6 +167,7 @@ const std::vector<RelevantFactsSpec>& relevant_facts_table() {
       {"system", collect_system},   {"disk", collect_disk},     {"packages", collect_packages},
       {"groups", collect_groups},   {"users", collect_users},   {"files", collect_files},
       {"secrets", collect_secrets}, {"sysctl", collect_sysctl}, {"services", collect_services},
+      {"ssh", collect_ssh},
   };
   return table;
 }
