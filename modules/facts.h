@@ -135,6 +135,19 @@ struct AutoUpdatesFacts {
   std::map<std::string, std::string> timers;     // systemctl is-enabled by timer unit
 };
 
+// sshd as the ssh module sees it (security.ssh).
+struct SshdFacts {
+  bool present = false;                      // /usr/sbin/sshd and /etc/ssh/sshd_config exist
+  std::optional<std::string> dropin_digest;  // sha256 of sshd_config.d/50-reconcile.conf
+  bool include = false;                      // sshd_config includes /etc/ssh/sshd_config.d/*.conf
+  // Directives that override the drop-in or add to it: "FILE:LINE: TEXT".
+  std::vector<std::string> conflicts;
+  // `sshd -T`, for the managed keywords: lower-case keyword -> its values
+  // (one per Port line, one per user of AllowUsers, ...).
+  std::map<std::string, std::vector<std::string>> effective;
+  std::optional<std::string> effective_error;  // sshd -T failed: its first line
+};
+
 struct HostFacts {
   SystemFacts system;
   std::map<std::string, std::optional<GroupFacts>> groups;  // nullopt: does not exist
@@ -147,6 +160,7 @@ struct HostFacts {
   SecretsFacts secrets;                 // when the host has a secrets section
   Fail2banFacts fail2ban;               // when the host has security.fail2ban
   AutoUpdatesFacts auto_updates;        // when the host has security.auto_updates
+  SshdFacts sshd;                       // when the host has security.ssh
 };
 
 }  // namespace reconcile::modules

@@ -17,6 +17,7 @@ const std::vector<ModuleSpec>& module_table() {
       {"services", probe_services, parse_services, diff_services},
       {"fail2ban", probe_fail2ban, parse_fail2ban, diff_fail2ban},
       {"auto_updates", probe_auto_updates, parse_auto_updates, diff_auto_updates},
+      {"ssh", probe_ssh, parse_ssh, diff_ssh},
   };
   return table;
 }

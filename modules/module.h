@@ -112,6 +112,15 @@ std::vector<ProbeFragment> probe_sysctl(const state::Host& host);
 Status parse_sysctl(const Sections& sections, const state::Host& host, HostFacts& facts);
 void diff_sysctl(const DiffContext& context, std::vector<Change>& changes);
 
+std::vector<ProbeFragment> probe_ssh(const state::Host& host);
+Status parse_ssh(const Sections& sections, const state::Host& host, HostFacts& facts);
+void diff_ssh(const DiffContext& context, std::vector<Change>& changes);
+// The drop-in the ssh module writes (/etc/ssh/sshd_config.d/50-reconcile.conf).
+std::string sshd_dropin_text(const state::SshHardening& ssh);
+// The shell functions that find (and comment out) sshd directives that would
+// override the drop-in: `sshd_conflicts MODE report|fix FILE` (for tests).
+std::string sshd_conflicts_function(const state::SshHardening& ssh);
+
 std::vector<ProbeFragment> probe_fail2ban(const state::Host& host);
 Status parse_fail2ban(const Sections& sections, const state::Host& host, HostFacts& facts);
 void diff_fail2ban(const DiffContext& context, std::vector<Change>& changes);

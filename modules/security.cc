@@ -28,3 +28,20 @@ std::vector<int> connect_ports(const state::Host& host) {
 }
 
 }  // namespace reconcile::modules
+
+namespace reconcile::modules {
+
+std::string sshd_reload_script() {
+  return R"SH(if [ -d /run/systemd/system ] && systemctl is-active --quiet ssh.service </dev/null; then
+  systemctl reload ssh.service </dev/null
+elif [ -d /run/systemd/system ] && systemctl is-active --quiet sshd.service </dev/null; then
+  systemctl reload sshd.service </dev/null
+elif [ -s /run/sshd.pid ] && kill -0 "$(cat /run/sshd.pid)" 2>/dev/null; then
+  kill -HUP "$(cat /run/sshd.pid)"
+else
+  echo "no running sshd found (no active ssh.service, no /run/sshd.pid): the settings apply when it starts" >&2
+fi
+)SH";
+}
+
+}  // namespace reconcile::modules

@@ -1,5 +1,7 @@
 #include "reconciler/connection.h"
 
+#include "modules/security.h"
+#include "reconciler/transport/fallback_transport.h"
 #include "reconciler/transport/local_transport.h"
 #include "reconciler/transport/ssh_transport.h"
 
@@ -32,25 +34,58 @@ void add_connection_options(CLI::App& command, ConnectionOptions& options) {
   command.add_option("-j,--jobs", options.jobs, "Hosts handled at the same time")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
+  command.add_flag("--no-lockout-guard", options.no_lockout_guard,
+                   "Apply sshd and firewall changes without the lockout guard: no rollback "
+                   "armed on the host, no check that a fresh connection still works");
 }
 
-TransportFactory make_transport_factory(const ConnectionOptions& options) {
+namespace {
+
+transport::SshClientOptions ssh_client_options(const ConnectionOptions& options) {
   transport::SshClientOptions client;
   client.key_files = options.ssh_keys;
   client.known_hosts_file = options.known_hosts;
   client.accept_new_host_keys = options.accept_new_host_keys;
   client.use_agent = !options.no_agent;
   client.connect_timeout = std::chrono::seconds(options.connect_timeout_seconds);
+  return client;
+}
+
+transport::SshTarget ssh_target(const state::Host& host, int port) {
+  transport::SshTarget target;
+  target.name = host.name;
+  target.address = host.address;
+  target.port = static_cast<uint16_t>(port);
+  target.user = host.ssh.user.value_or("root");
+  target.host_key = host.ssh.host_key.value_or("");
+  return target;
+}
+
+}  // namespace
+
+TransportFactory make_transport_factory(const ConnectionOptions& options) {
+  transport::SshClientOptions client = ssh_client_options(options);
   return [client](asio::io_context& io,
                   const state::Host& host) -> Result<std::unique_ptr<transport::Transport>> {
     if (host.address == "local") return transport::make_local_transport(io);
-    transport::SshTarget target;
-    target.name = host.name;
-    target.address = host.address;
-    target.port = static_cast<uint16_t>(host.ssh.port.value_or(22));
-    target.user = host.ssh.user.value_or("root");
-    target.host_key = host.ssh.host_key.value_or("");
-    return transport::make_ssh_transport(io, target, client);
+    // The desired sshd port first; the old one while sshd has not moved.
+    std::vector<transport::TransportMaker> candidates;
+    for (int port : modules::connect_ports(host)) {
+      candidates.push_back([&io, client, host, port] {
+        return transport::make_ssh_transport(io, ssh_target(host, port), client);
+      });
+    }
+    if (candidates.size() == 1) return candidates.front()();
+    return transport::make_fallback_transport(std::move(candidates));
+  };
+}
+
+PortTransportFactory make_port_transport_factory(const ConnectionOptions& options) {
+  transport::SshClientOptions client = ssh_client_options(options);
+  return [client](asio::io_context& io, const state::Host& host,
+                  int port) -> Result<std::unique_ptr<transport::Transport>> {
+    if (host.address == "local") return transport::make_local_transport(io);
+    return transport::make_ssh_transport(io, ssh_target(host, port), client);
   };
 }
 
@@ -59,6 +94,8 @@ EngineOptions engine_options(const ConnectionOptions& options) {
   engine.jobs = options.jobs;
   engine.probe.timeout = std::chrono::seconds(std::min(options.command_timeout_seconds, 120));
   engine.change.timeout = std::chrono::seconds(options.command_timeout_seconds);
+  engine.lockout_guard = !options.no_lockout_guard;
+  engine.reconnect = make_port_transport_factory(options);
   return engine;
 }
 

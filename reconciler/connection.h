@@ -16,7 +16,10 @@ namespace reconcile {
 // SSH for ordinary hosts, the local transport for `address: local`.
 TransportFactory make_transport_factory(const ConnectionOptions& options);
 
-// Engine limits derived from the flags.
+// SSH (or local) on exactly one port: the lockout guard's fresh connections.
+PortTransportFactory make_port_transport_factory(const ConnectionOptions& options);
+
+// Engine limits derived from the flags, and the guard's reconnect factory.
 EngineOptions engine_options(const ConnectionOptions& options);
 
 }  // namespace reconcile

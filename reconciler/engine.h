@@ -20,6 +20,11 @@
 
 namespace reconcile {
 
+// Creates a transport to a host on exactly one TCP port, with no fallback:
+// the lockout guard's fresh connection that proves the new settings work.
+using PortTransportFactory = std::function<Result<std::unique_ptr<transport::Transport>>(
+    asio::io_context&, const state::Host&, int port)>;
+
 struct EngineOptions {
   bool dry_run = true;
   bool allow_destructive = false;
@@ -32,6 +37,12 @@ struct EngineOptions {
   transport::RunOptions change;  // limits for each change's script
   // The controller's decrypted secrets for the secrets module (not owned).
   const secrets::SecretStore* secrets = nullptr;
+  // sshd and firewall changes run under the lockout guard
+  // (reconciler/lockout_guard.h) unless this is false (--no-lockout-guard).
+  bool lockout_guard = true;
+  // Fresh connections for the guard. Unset: guarded changes are refused
+  // while the guard is on (nothing could prove the host still answers).
+  PortTransportFactory reconnect;
 };
 
 // Creates the transport for a host (SSH, local, or a fake in tests). Returns

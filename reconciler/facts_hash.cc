@@ -147,6 +147,19 @@ void collect_sysctl(const state::Host& host, const HostFacts& facts, const secre
   out["sysctl drop-in"] = FactText().maybe("digest", facts.sysctl.dropin_digest).text();
 }
 
+void collect_ssh(const state::Host& host, const HostFacts& facts, const secrets::SecretStore*,
+                 RelevantFacts& out) {
+  if (!host.security.ssh) return;
+  const modules::SshdFacts& sshd = facts.sshd;
+  FactText text;
+  text.flag("present", sshd.present).maybe("drop-in", sshd.dropin_digest);
+  text.flag("include", sshd.include).add("conflicts", join(sshd.conflicts, "\n"));
+  for (const auto& [name, values] : sshd.effective)
+    text.add("effective " + name, join(values, " "));
+  text.maybe("effective error", sshd.effective_error);
+  out["sshd"] = text.text();
+}
+
 }  // namespace
 
 const std::vector<RelevantFactsSpec>& relevant_facts_table() {
@@ -162,6 +175,7 @@ const std::vector<RelevantFactsSpec>& relevant_facts_table() {
       {"services", collect_services},
       {"fail2ban", collect_fail2ban},
       {"auto_updates", collect_auto_updates},
+      {"ssh", collect_ssh},
   };
   return table;
 }

@@ -64,30 +64,39 @@ nlohmann::json facts_json(const modules::HostFacts& facts) {
                       {"active_state", service.active_state},
                       {"unit_file_state", service.unit_file_state}};
   }
-  nlohmann::json out = {{"os",
-                         {{"id", system.os_id},
-                          {"version_id", system.os_version_id},
-                          {"pretty_name", system.os_pretty_name}}},
-                        {"kernel", system.kernel},
-                        {"architecture", system.architecture},
-                        {"hostname", system.hostname},
-                        {"boot_mode", system.boot_mode},
-                        {"init", system.init},
-                        {"package_manager", system.package_manager},
-                        {"memory_bytes", system.memory_bytes},
-                        {"uid", system.uid},
-                        {"secrets_tmpfs", system.secrets_tmpfs},
-                        {"tools", system.tools},
-                        {"block_devices", system.block_devices},
-                        {"mounts", mounts},
-                        {"interfaces", system.interfaces},
-                        {"routes", system.routes},
-                        {"groups", groups},
-                        {"users", users},
-                        {"packages_installed", facts.packages.installed},
-                        {"services", services}};
-  add_security_update_facts(facts, out);
-  return out;
+  nlohmann::json result = {{"os",
+                            {{"id", system.os_id},
+                             {"version_id", system.os_version_id},
+                             {"pretty_name", system.os_pretty_name}}},
+                           {"kernel", system.kernel},
+                           {"architecture", system.architecture},
+                           {"hostname", system.hostname},
+                           {"boot_mode", system.boot_mode},
+                           {"init", system.init},
+                           {"package_manager", system.package_manager},
+                           {"memory_bytes", system.memory_bytes},
+                           {"uid", system.uid},
+                           {"secrets_tmpfs", system.secrets_tmpfs},
+                           {"tools", system.tools},
+                           {"block_devices", system.block_devices},
+                           {"mounts", mounts},
+                           {"interfaces", system.interfaces},
+                           {"routes", system.routes},
+                           {"groups", groups},
+                           {"users", users},
+                           {"packages_installed", facts.packages.installed},
+                           {"services", services}};
+  const modules::SshdFacts& sshd = facts.sshd;
+  if (sshd.present) {
+    result["sshd"] = {{"dropin_sha256",
+                       sshd.dropin_digest ? nlohmann::json(*sshd.dropin_digest) : nlohmann::json()},
+                      {"includes_dropins", sshd.include},
+                      {"conflicts", sshd.conflicts},
+                      {"effective", sshd.effective}};
+    if (sshd.effective_error) result["sshd"]["effective_error"] = *sshd.effective_error;
+  }
+  add_security_update_facts(facts, result);
+  return result;
 }
 
 }  // namespace reconcile

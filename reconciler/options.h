@@ -27,6 +27,7 @@ struct ConnectionOptions {
   int connect_timeout_seconds = 15;   // --connect-timeout
   int command_timeout_seconds = 600;  // --timeout
   int jobs = 32;                      // --jobs
+  bool no_lockout_guard = false;      // --no-lockout-guard
 };
 
 }  // namespace reconcile

@@ -284,6 +284,7 @@ std::string render_text(const std::vector<HostReport>& hosts, const OutputStyle&
       render_change(host.plan[i], result, style, out);
     }
     if (!host.error.empty()) out += "  error: " + host.error + "\n";
+    if (!host.guard.empty()) out += "  lockout guard: " + host.guard + "\n";
     for (const auto& check : host.health)
       render_health(check, out);
     if (style.applied && !host.remaining.empty()) {
@@ -342,6 +343,16 @@ nlohmann::json render_json(const std::vector<HostReport>& hosts, const std::stri
       for (const auto& change : host.remaining)
         remaining.push_back(change_json(change, nullptr));
       entry["remaining"] = remaining;
+      if (!host.guard.empty()) {
+        entry["lockout_guard"] = {
+            {"outcome", host.guard},
+            {"confirm_seconds", host.guard_confirm_seconds < 0
+                                    ? nlohmann::json()
+                                    : nlohmann::json(host.guard_confirm_seconds)},
+            {"rollback_seconds", host.guard_rollback_seconds < 0
+                                     ? nlohmann::json()
+                                     : nlohmann::json(host.guard_rollback_seconds)}};
+      }
       entry["health"] = health_json(host.health);
     }
     host_list.push_back(entry);

@@ -54,6 +54,12 @@ struct HostReport {
   std::vector<modules::Change> remaining;  // after the re-probe (apply only)
   std::vector<HealthResult> health;        // after apply, when the host declares checks
   modules::HostFacts facts;                // from the first probe
+  // What the lockout guard did (empty when no guarded change ran), and its
+  // figures: seconds from the first guarded change to the confirmed fresh
+  // connection, or to the controller seeing the host rolled back; -1: n/a.
+  std::string guard;
+  double guard_confirm_seconds = -1;
+  double guard_rollback_seconds = -1;
   transport::TransportStats stats;
   int round_trips = 0;  // scripts run on the host
   double seconds = 0;

@@ -62,6 +62,8 @@ class SshTransport : public Transport {
     return m_target.user + "@" + m_target.address + ":" + std::to_string(m_target.port);
   }
 
+  int port() const override { return m_target.port; }
+
   asio::awaitable<Status> connect() override {
     auto guard = co_await m_lock.lock();
     co_return co_await connect_locked();

@@ -72,6 +72,10 @@ class Transport {
   // "root@203.0.113.10:22", "local", for messages.
   virtual std::string describe() const = 0;
 
+  // The TCP port the transport connects to (the one that answered, for a
+  // transport that tries several); 0 for transports without a network.
+  virtual int port() const { return 0; }
+
   // Opens the connection: TCP connect, SSH handshake, host key verification,
   // authentication. Idempotent: a connected transport returns ok at once.
   // Errors: kUnavailable or kDeadlineExceeded for network trouble (retryable),

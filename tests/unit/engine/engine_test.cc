@@ -241,3 +241,155 @@ TEST_CASE("a restart runs only when a triggering change applied") {
   CHECK(report.results[1].outcome == ChangeOutcome::kNotRun);
   CHECK(fake.changes_run.size() == 1);  // the failed write only
 }
+
+// The lockout guard (reconciler/lockout_guard.h) against fake hosts: the
+// first connection arms it and applies; a fresh connection on the new port
+// cancels it and carries the rest of the run, or, when none gets through,
+// the engine waits for the rollback and reports the host as rolled back.
+namespace {
+
+const char* kGuardedHost =
+    "address: 192.0.2.7\nsecurity:\n  ssh: { port: 2222, password_auth: false }\n";
+
+std::map<std::string, std::string> sshd_sections(const state::Host& host, bool converged) {
+  std::string text = "include\n";
+  if (converged) {
+    text += "dropin " + modules::sha256_hex(modules::sshd_dropin_text(*host.security.ssh)) +
+            "\neffective port 2222\neffective passwordauthentication no\n";
+  } else {
+    text += "effective port 22\neffective passwordauthentication yes\n";
+  }
+  return {{"system", kSystem}, {"ssh", text}};
+}
+
+struct GuardWorld {
+  FakeHost first;          // the run's first connection
+  FakeHost second;         // fresh connections of the guard
+  std::vector<int> ports;  // of every fresh connection, in order
+  bool new_port_answers = true;
+  std::string status_answer = "rolled-back";
+};
+
+Run run_guarded(const state::Host& host, GuardWorld& world, EngineOptions options) {
+  options.reconnect = [&world](asio::io_context&, const state::Host& h,
+                               int port) -> Result<std::unique_ptr<transport::Transport>> {
+    world.ports.push_back(port);
+    auto fake = std::make_unique<FakeTransport>(h.name + ":" + std::to_string(port));
+    if (port == 2222 && !world.new_port_answers) {
+      fake->fail_connect(Error(ErrorCode::kDeadlineExceeded, "connection timed out"));
+    }
+    GuardWorld* w = &world;
+    fake->set_responder([w](const FakeTransport::Call& call) -> Result<Output> {
+      if (call.script.find("echo rolled-back") != std::string::npos) {
+        Output output;
+        output.exit_code = 0;
+        output.out = w->status_answer + "\n";
+        return output;
+      }
+      return w->second.answer(call);
+    });
+    return std::unique_ptr<transport::Transport>(std::move(fake));
+  };
+  return run({host}, {&world.first}, options);
+}
+
+}  // namespace
+
+TEST_CASE("lockout guard: armed before the sshd change, cancelled over a fresh connection") {
+  state::Host host = host_from_yaml(kGuardedHost);
+  GuardWorld world;
+  world.first.probes = {sshd_sections(host, false)};
+  world.second.probes = {sshd_sections(host, true)};
+  EngineOptions options;
+  options.dry_run = false;
+  auto result = run_guarded(host, world, options);
+  const HostReport& report = result.reports[0];
+  CHECK(report.status == HostStatus::kConverged);
+  REQUIRE(world.first.changes_run.size() == 2);
+  CHECK(world.first.changes_run[0].find("/var/lib/reconcile/guard") != std::string::npos);
+  CHECK(world.first.changes_run[0].find("timeout=60\n") != std::string::npos);
+  CHECK(world.first.changes_run[1].find("50-reconcile.conf") != std::string::npos);
+  CHECK(world.ports == std::vector<int>{2222});
+  // The fresh connection cancels the rollback, then re-probes.
+  REQUIRE(world.second.changes_run.size() == 1);
+  CHECK(world.second.changes_run[0].find("mv \"$g/armed\" \"$g/cancelled\"") != std::string::npos);
+  CHECK(world.second.probes_seen == 1);
+  CHECK(report.guard.find("a fresh connection on port 2222 worked") == 0);
+  CHECK(report.guard_confirm_seconds >= 0);
+  CHECK(exit_code_for(result.reports) == 0);
+}
+
+TEST_CASE("lockout guard: no fresh connection gets through, the host rolls back") {
+  state::Host host = host_from_yaml(kGuardedHost);
+  host.security.lockout_timeout_seconds = 1;  // below the loader's minimum, for speed
+  GuardWorld world;
+  world.new_port_answers = false;
+  world.first.probes = {sshd_sections(host, false)};
+  world.second.probes = {sshd_sections(host, false)};  // as before the run
+  EngineOptions options;
+  options.dry_run = false;
+  auto result = run_guarded(host, world, options);
+  const HostReport& report = result.reports[0];
+  CHECK(report.status == HostStatus::kFailed);
+  CHECK(report.error.find("rolled back: could not reconnect on port 2222 after applying sshd "
+                          "settings (connection timed out)") == 0);
+  CHECK(report.error.find("answers on port 22 again (sshd and the firewall are as before the "
+                          "run)") != std::string::npos);
+  CHECK(world.ports.front() == 2222);
+  CHECK(world.ports.back() == 22);
+  CHECK(report.guard_rollback_seconds >= 1);
+  CHECK(exit_code_for(result.reports) == 3);
+}
+
+TEST_CASE("lockout guard: a host that comes back different from before is reported so") {
+  state::Host host = host_from_yaml(kGuardedHost);
+  host.security.lockout_timeout_seconds = 1;
+  GuardWorld world;
+  world.new_port_answers = false;
+  world.first.probes = {sshd_sections(host, false)};
+  world.second.probes = {sshd_sections(host, true)};
+  EngineOptions options;
+  options.dry_run = false;
+  auto result = run_guarded(host, world, options);
+  CHECK(result.reports[0].status == HostStatus::kFailed);
+  CHECK(result.reports[0].error.find("but differs from before the run in: sshd") !=
+        std::string::npos);
+}
+
+TEST_CASE("lockout guard: a guard that cannot be armed runs no guarded change") {
+  state::Host host = host_from_yaml(std::string(kGuardedHost) + "groups:\n  ops: {}\n");
+  GuardWorld world;
+  auto sections = sshd_sections(host, false);
+  sections["groups"] = "";
+  world.first.probes = {sections};
+  world.first.change_exit = [](const std::string& script) {
+    return script.find("/var/lib/reconcile/guard") != std::string::npos ? 1 : 0;
+  };
+  EngineOptions options;
+  options.dry_run = false;
+  auto result = run_guarded(host, world, options);
+  const HostReport& report = result.reports[0];
+  CHECK(report.status == HostStatus::kFailed);
+  REQUIRE(world.first.changes_run.size() == 2);  // groupadd, the failed arm
+  CHECK(world.first.changes_run[0].find("groupadd") != std::string::npos);
+  CHECK(world.ports.empty());
+  CHECK(report.error.find("sshd settings: not run: the lockout guard could not be armed") !=
+        std::string::npos);
+}
+
+TEST_CASE("lockout guard: --no-lockout-guard applies without it, and the plan says so") {
+  state::Host host = host_from_yaml(kGuardedHost);
+  GuardWorld world;
+  world.first.probes = {sshd_sections(host, false), sshd_sections(host, true)};
+  EngineOptions options;
+  options.dry_run = false;
+  options.lockout_guard = false;
+  auto result = run_guarded(host, world, options);
+  const HostReport& report = result.reports[0];
+  CHECK(report.status == HostStatus::kConverged);
+  REQUIRE(world.first.changes_run.size() == 1);
+  CHECK(world.first.changes_run[0].find("/var/lib/reconcile/guard") == std::string::npos);
+  CHECK(world.ports.empty());
+  REQUIRE(report.plan.size() == 1);
+  CHECK_FALSE(report.plan[0].guarded);
+}
