@@ -214,8 +214,12 @@ Change reload_change() {
   change.reason = std::string("reload because ") + kJailFile + " changes";
   change.triggered_by = {kJailsKey};
   change.requires_keys = {kServiceKey};
+  // A plain reload keeps a jail's running actions as they are: its nftables
+  // rule would go on blocking the old sshd port. --restart stops and starts
+  // the jails, so actions pick up the new settings; current bans are kept
+  // (restored from fail2ban's database).
   change.script =
-      "systemctl reload-or-restart fail2ban.service || { status=$?; journalctl -u "
+      "fail2ban-client reload --restart || { status=$?; journalctl -u "
       "fail2ban.service -n 20 --no-pager >&2 2>/dev/null || true; exit $status; }\n";
   return change;
 }

@@ -132,4 +132,22 @@ check "and still has its sshd jail" on "$h" fail2ban-client status sshd
 add_host "$h" "$(security)"
 run_reconcile --dry-run
 expect_rc 0 "back to the valid jails, nothing to do"
+
+# The sshd jail follows the ssh module: a second sshd port is banned too,
+# and a ban from before the change stays.
+on "$h" fail2ban-client set sshd banip 192.0.2.8 >/dev/null
+add_host "$h" "$(security)
+  ssh: { port: [22, 2222] }"
+run_reconcile --dry-run
+expect_rc 2 "an sshd port added in security.ssh changes the jail file"
+output_has "~ fail2ban jails $jail_file" "the jail file is rewritten"
+run_reconcile
+expect_rc 0 "sshd and the jail converge"
+check "the sshd jail names both ports" on "$h" "grep -qx 'port = 22,2222' $jail_file"
+nft_table=$(on "$h" nft list table inet f2b-table)
+check "bans cover both ports" grep -qF 'dport { 22, 2222 }' <<<"$nft_table"
+check "the ban from before the change is still in place" grep -qF 192.0.2.8 <<<"$nft_table"
+on "$h" fail2ban-client set sshd unbanip 192.0.2.8 >/dev/null
+run_reconcile --dry-run
+expect_rc 0 "nothing left to do"
 finish

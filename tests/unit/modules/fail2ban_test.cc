@@ -125,7 +125,7 @@ TEST_CASE("fail2ban: a fresh host gets the package, the file, the service and a 
   CHECK(reload.phase == Phase::kRestarts);
   CHECK(reload.triggered_by == std::vector<std::string>{"fail2ban:jails"});
   CHECK(reload.requires_keys == std::vector<std::string>{"fail2ban:service"});
-  CHECK(reload.script.find("systemctl reload-or-restart fail2ban.service") != std::string::npos);
+  CHECK(reload.script.find("fail2ban-client reload --restart") != std::string::npos);
 }
 
 TEST_CASE("fail2ban: each kind of drift gives its own change and reason") {
