@@ -2,8 +2,9 @@
 # security.fail2ban and security.auto_updates on a systemd testbed host:
 # converge (jail file, service enabled and running, bans in nftables, apt
 # settings and timers), an empty second plan, drift in the jail file, a
-# timer and an overriding apt file, and a jail fail2ban rejects (the previous
-# file stays, fail2ban keeps running). fail2ban, nftables, python3-systemd and
+# timer and an overriding apt file, a jail fail2ban rejects (the previous
+# file stays, fail2ban keeps running), and the sshd jail following a second
+# port in security.ssh (bans cover it; earlier bans stay). fail2ban, nftables, python3-systemd and
 # unattended-upgrades are installed on this machine (tools/install-deps), so
 # they are installed on its overlay hosts; the install path is a unit test.
 # shellcheck source-path=SCRIPTDIR
