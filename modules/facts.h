@@ -120,6 +120,7 @@ struct SshdFacts {
   bool present = false;                      // /usr/sbin/sshd and /etc/ssh/sshd_config exist
   std::optional<std::string> dropin_digest;  // sha256 of sshd_config.d/50-reconcile.conf
   bool include = false;                      // sshd_config includes /etc/ssh/sshd_config.d/*.conf
+  bool socket_activated = false;             // ssh.socket is active (its port is the socket's)
   // Directives that override the drop-in or add to it: "FILE:LINE: TEXT".
   std::vector<std::string> conflicts;
   // `sshd -T`, for the managed keywords: lower-case keyword -> its values

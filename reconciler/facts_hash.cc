@@ -153,7 +153,7 @@ void collect_ssh(const state::Host& host, const HostFacts& facts, const secrets:
   const modules::SshdFacts& sshd = facts.sshd;
   FactText text;
   text.flag("present", sshd.present).maybe("drop-in", sshd.dropin_digest);
-  text.flag("include", sshd.include).add("conflicts", join(sshd.conflicts, "\n"));
+  text.flag("include", sshd.include).flag("socket", sshd.socket_activated).add("conflicts", join(sshd.conflicts, "\n"));
   for (const auto& [name, values] : sshd.effective)
     text.add("effective " + name, join(values, " "));
   text.maybe("effective error", sshd.effective_error);
