@@ -15,6 +15,7 @@ const std::vector<ModuleSpec>& module_table() {
       {"secrets", probe_secrets, parse_secrets, diff_secrets},
       {"sysctl", probe_sysctl, parse_sysctl, diff_sysctl},
       {"services", probe_services, parse_services, diff_services},
+      {"firewall", probe_firewall, parse_firewall, diff_firewall},
   };
   return table;
 }

@@ -112,4 +112,13 @@ std::vector<ProbeFragment> probe_sysctl(const state::Host& host);
 Status parse_sysctl(const Sections& sections, const state::Host& host, HostFacts& facts);
 void diff_sysctl(const DiffContext& context, std::vector<Change>& changes);
 
+// security.firewall (nftables), modules/firewall.cc.
+std::vector<ProbeFragment> probe_firewall(const state::Host& host);
+Status parse_firewall(const Sections& sections, const state::Host& host, HostFacts& facts);
+void diff_firewall(const DiffContext& context, std::vector<Change>& changes);
+// The rendered file for a host with security.firewall: the nft transaction
+// that replaces table inet reconcile, also persisted as
+// /etc/nftables.d/reconcile.nft.
+std::string firewall_ruleset(const state::Host& host);
+
 }  // namespace reconcile::modules

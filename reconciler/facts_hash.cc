@@ -147,6 +147,24 @@ void collect_sysctl(const state::Host& host, const HostFacts& facts, const secre
   out["sysctl drop-in"] = FactText().maybe("digest", facts.sysctl.dropin_digest).text();
 }
 
+void collect_firewall(const state::Host& host, const HostFacts& facts, const secrets::SecretStore*,
+                      RelevantFacts& out) {
+  // The before fields (policy, ports, rule counts) come from the live
+  // table's JSON, which the live digest covers.
+  if (!host.security.firewall) return;
+  const modules::FirewallFacts& f = facts.firewall;
+  out["firewall"] = FactText()
+                        .flag("nft", f.nft_installed)
+                        .flag("table", f.table_exists)
+                        .add("live", f.live_digest)
+                        .maybe("recorded_rendered", f.recorded_rendered)
+                        .maybe("recorded_live", f.recorded_live)
+                        .maybe("persisted", f.persisted_digest)
+                        .flag("included", f.included)
+                        .add("service", f.service_state)
+                        .text();
+}
+
 }  // namespace
 
 const std::vector<RelevantFactsSpec>& relevant_facts_table() {
@@ -154,6 +172,7 @@ const std::vector<RelevantFactsSpec>& relevant_facts_table() {
       {"system", collect_system},   {"disk", collect_disk},     {"packages", collect_packages},
       {"groups", collect_groups},   {"users", collect_users},   {"files", collect_files},
       {"secrets", collect_secrets}, {"sysctl", collect_sysctl}, {"services", collect_services},
+      {"firewall", collect_firewall},
   };
   return table;
 }
