@@ -106,9 +106,40 @@ expect_rc 0 "persistence repaired"
 
 # Loading the persisted configuration again, as nftables.service does at
 # boot, gives the table new handles: that is not drift.
+handles_before=$(on "$second" nft -j list table inet reconcile)
 on "$second" 'nft -f /etc/nftables.conf'
+check "the reload gave the table new handles" test "$(on "$second" nft -j list table inet reconcile)" != "$handles_before"
+check "the reload did not duplicate rules" test "$(on "$second" 'nft -j list table inet reconcile | grep -o "\"rule\"" | wc -l')" = \
+  "$(printf '%s' "$handles_before" | grep -o '"rule"' | wc -l)"
 run_reconcile --dry-run --host "$second"
 expect_rc 0 "the ruleset reloaded from /etc/nftables.conf is not drift"
+
+# reconcile facts --json sums up the live table.
+run_reconcile facts -C "$REPO" --json "$second"
+expect_rc 0 "facts of the second host"
+check "facts --json reports the table and its rules" python3 -c '
+import json, sys
+host = json.load(open(sys.argv[1]))[0]
+firewall = host["facts"]["firewall"]
+assert firewall["table"] is True and firewall["policy"] == "drop", firewall
+assert firewall["rules"] == 5 and firewall["included"] is True, firewall
+' "$WORK/out"
+
+# A ruleset that nft -c rejects (here a stand-in nft that rejects every
+# check) fails the change with nft's message and changes nothing.
+table_before=$(on "$second" nft -j list table inet reconcile)
+file_before=$(on "$second" sha256sum /etc/nftables.d/reconcile.nft)
+on "$second" 'printf "#!/bin/sh\ncase \$1 in -c) echo \"Error: simulated rejection\" >&2; exit 1 ;; esac\nexec /usr/sbin/nft \"\$@\"\n" > /usr/local/sbin/nft && chmod 755 /usr/local/sbin/nft'
+add_host "$second" "$(printf 'security:\n  firewall:\n    allow_icmp: false\n    allow_udp: [53]\n')"
+run_reconcile --host "$second"
+expect_rc 3 "a rejected ruleset fails the change"
+output_has "nft -c rejected the ruleset; nothing was changed" "the failure says nothing was changed"
+output_has "simulated rejection" "the failure carries nft's message"
+check "the live table is unchanged" test "$(on "$second" nft -j list table inet reconcile)" = "$table_before"
+check "the persisted file is unchanged" test "$(on "$second" sha256sum /etc/nftables.d/reconcile.nft)" = "$file_before"
+on "$second" rm /usr/local/sbin/nft
+run_reconcile --host "$second"
+expect_rc 0 "with the real nft the change applies"
 
 # A change of the desired state is planned with its fields.
 add_host "$first" "$(printf 'security:\n  firewall:\n    allow_tcp: [443, 8081]\n')"
