@@ -23,6 +23,7 @@ connects() {
 }
 
 # Listeners inside the first host, for the traffic checks.
+# shellcheck disable=SC2016 # expanded on the host
 on "$first" 'for port in 443 5432 5433 8081; do
   setsid python3 -c "
 import socket, sys
@@ -129,6 +130,7 @@ assert firewall["rules"] == 5 and firewall["included"] is True, firewall
 # check) fails the change with nft's message and changes nothing.
 table_before=$(on "$second" nft -j list table inet reconcile)
 file_before=$(on "$second" sha256sum /etc/nftables.d/reconcile.nft)
+# shellcheck disable=SC2016 # expanded on the host
 on "$second" 'printf "#!/bin/sh\ncase \$1 in -c) echo \"Error: simulated rejection\" >&2; exit 1 ;; esac\nexec /usr/sbin/nft \"\$@\"\n" > /usr/local/sbin/nft && chmod 755 /usr/local/sbin/nft'
 add_host "$second" "$(printf 'security:\n  firewall:\n    allow_icmp: false\n    allow_udp: [53]\n')"
 run_reconcile --host "$second"
