@@ -272,59 +272,59 @@ std::string apply_script(const HostFacts& facts) {
   return script;
 }
 
-// The before/after fields and the reasons for one change, or no reasons
-// when the host is converged.
-void compare(const state::Host& host, const HostFacts& facts, const std::string& rendered,
-             const Summary& want, size_t want_rules, Change& change,
-             std::vector<std::string>& reasons) {
-  const FirewallFacts& live = facts.firewall;
-  const state::Firewall& firewall = *host.security.firewall;
-  std::string digest = sha256_hex(rendered);
-  bool reload = true;
-  if (!live.nft_installed) {
-    reasons.push_back("nft is not installed");
-    change.fields.push_back(field("package nftables", "", "installed"));
+// Why the table must be loaded (again), or nothing when the live table is
+// the one the last apply loaded from the current rendering.
+std::vector<std::string> table_reasons(const FirewallFacts& live, const std::string& digest) {
+  if (!live.nft_installed) return {"nft is not installed"};
+  if (!live.table_exists) return {"table inet reconcile does not exist"};
+  if (!live.recorded_rendered || !live.recorded_live) {
+    return {"table inet reconcile exists but reconcile has no record of loading it (" +
+            std::string(kStateFile) + ")"};
   }
+  std::vector<std::string> reasons;
+  if (*live.recorded_live != live.live_digest) {
+    reasons.push_back(
+        "the live table inet reconcile was changed outside reconcile (its rules differ from "
+        "those loaded at the last apply)");
+  }
+  if (*live.recorded_rendered != digest)
+    reasons.push_back("the desired ruleset changed since the last apply");
+  return reasons;
+}
+
+// Before/after of what the table accepts: from the live JSON where the
+// table exists (only what differs, and the rule count), else all of it.
+void table_fields(const FirewallFacts& live, const state::Firewall& firewall, const Summary& want,
+                  size_t want_rules, Change& change) {
+  if (!live.nft_installed) change.fields.push_back(field("package nftables", "", "installed"));
   if (!live.table_exists) {
-    if (live.nft_installed) reasons.push_back("table inet reconcile does not exist");
     change.fields.push_back(field("table", "", "inet reconcile"));
-  } else if (!live.recorded_rendered || !live.recorded_live) {
-    reasons.push_back("table inet reconcile exists but reconcile has no record of loading it (" +
-                      std::string(kStateFile) + ")");
-  } else {
-    reload = false;
-    if (*live.recorded_live != live.live_digest) {
-      reload = true;
-      reasons.push_back(
-          "the live table inet reconcile was changed outside reconcile (its rules differ from "
-          "those loaded at the last apply)");
-    }
-    if (*live.recorded_rendered != digest) {
-      reload = true;
-      reasons.push_back("the desired ruleset changed since the last apply");
-    }
-  }
-  if (reload && live.table_exists) {
-    if (live.live_policy != firewall.policy)
-      change.fields.push_back(field("policy", live.live_policy, firewall.policy));
-    if (live.live_tcp != want.tcp)
-      change.fields.push_back(field("tcp", ports_text(live.live_tcp), ports_text(want.tcp)));
-    if (live.live_udp != want.udp)
-      change.fields.push_back(field("udp", ports_text(live.live_udp), ports_text(want.udp)));
-    if (live.live_source_rules != want.source_rules) {
-      change.fields.push_back(field("from-rules", std::to_string(live.live_source_rules),
-                                    std::to_string(want.source_rules)));
-    }
-    std::string before = std::to_string(live.rule_count);
-    if (live.rule_count == want_rules) before += " (differ)";
-    change.fields.push_back(field("rules", before, std::to_string(want_rules)));
-  } else if (reload) {
     change.fields.push_back(field("policy", "", firewall.policy));
     change.fields.push_back(field("tcp", "", ports_text(want.tcp)));
     change.fields.push_back(field("udp", "", ports_text(want.udp)));
     change.fields.push_back(field("from-rules", "", std::to_string(want.source_rules)));
     change.fields.push_back(field("rules", "", std::to_string(want_rules)));
+    return;
   }
+  if (live.live_policy != firewall.policy)
+    change.fields.push_back(field("policy", live.live_policy, firewall.policy));
+  if (live.live_tcp != want.tcp)
+    change.fields.push_back(field("tcp", ports_text(live.live_tcp), ports_text(want.tcp)));
+  if (live.live_udp != want.udp)
+    change.fields.push_back(field("udp", ports_text(live.live_udp), ports_text(want.udp)));
+  if (live.live_source_rules != want.source_rules) {
+    change.fields.push_back(field("from-rules", std::to_string(live.live_source_rules),
+                                  std::to_string(want.source_rules)));
+  }
+  std::string before = std::to_string(live.rule_count);
+  if (live.rule_count == want_rules) before += " (differ)";
+  change.fields.push_back(field("rules", before, std::to_string(want_rules)));
+}
+
+// The persisted file, the include and (systemd) the service.
+void persistence(const HostFacts& facts, const std::string& digest, Change& change,
+                 std::vector<std::string>& reasons) {
+  const FirewallFacts& live = facts.firewall;
   if (live.persisted_digest != digest) {
     reasons.push_back(std::string(kPersistedFile) +
                       (live.persisted_digest ? " differs" : " is missing"));
@@ -428,9 +428,13 @@ void diff_firewall(const DiffContext& context, std::vector<Change>& changes) {
   Summary want;
   size_t want_rules = 0;
   std::string rendered = render(context.host, want, want_rules);
+  std::string digest = sha256_hex(rendered);
   Change change;
-  std::vector<std::string> reasons;
-  compare(context.host, context.facts, rendered, want, want_rules, change, reasons);
+  std::vector<std::string> reasons = table_reasons(context.facts.firewall, digest);
+  if (!reasons.empty()) {
+    table_fields(context.facts.firewall, *context.host.security.firewall, want, want_rules, change);
+  }
+  persistence(context.facts, digest, change, reasons);
   if (reasons.empty()) return;
   change.module = "firewall";
   change.resource = "firewall (table inet reconcile)";
