@@ -129,6 +129,28 @@ struct SshdFacts {
   std::optional<std::string> effective_error;  // sshd -T failed: its first line
 };
 
+// The firewall (nftables) as the probe found it. The live table is summed up
+// from `nft -j list table inet reconcile`; its digest leaves out the object
+// handles, which change when the same ruleset is loaded again (at boot).
+struct FirewallFacts {
+  bool probed = false;           // the host has security.firewall
+  bool nft_installed = false;    // `nft` is on the PATH
+  bool table_exists = false;     // table inet reconcile is loaded
+  std::string live_digest;       // sha256 of the table's JSON without handles
+  std::string live_policy;       // the input chain's policy; empty without the chain
+  size_t rule_count = 0;         // rules in the table
+  std::set<int> live_tcp;        // TCP ports accepted from anywhere
+  std::set<int> live_udp;        // UDP ports accepted from anywhere
+  size_t live_source_rules = 0;  // rules that match a source address
+  // /var/lib/reconcile/firewall.state, written by the last apply: the
+  // digest of the rendered ruleset and the live digest right after loading.
+  std::optional<std::string> recorded_rendered;
+  std::optional<std::string> recorded_live;
+  std::optional<std::string> persisted_digest;  // sha256 of /etc/nftables.d/reconcile.nft
+  bool included = false;                        // /etc/nftables.conf includes that file
+  std::string service_state;  // `systemctl is-enabled nftables.service`; empty without systemctl
+};
+
 struct HostFacts {
   SystemFacts system;
   std::map<std::string, std::optional<GroupFacts>> groups;  // nullopt: does not exist
@@ -140,6 +162,7 @@ struct HostFacts {
   std::optional<disk::DiskFacts> disk;  // when the host declares a disk
   SecretsFacts secrets;                 // when the host has a secrets section
   SshdFacts sshd;                       // when the host has security.ssh
+  FirewallFacts firewall;               // when the host has security.firewall
 };
 
 }  // namespace reconcile::modules

@@ -16,6 +16,7 @@ const std::vector<ModuleSpec>& module_table() {
       {"sysctl", probe_sysctl, parse_sysctl, diff_sysctl},
       {"services", probe_services, parse_services, diff_services},
       {"ssh", probe_ssh, parse_ssh, diff_ssh},
+      {"firewall", probe_firewall, parse_firewall, diff_firewall},
   };
   return table;
 }
