@@ -140,12 +140,35 @@ struct SshdFacts {
   bool present = false;                      // /usr/sbin/sshd and /etc/ssh/sshd_config exist
   std::optional<std::string> dropin_digest;  // sha256 of sshd_config.d/50-reconcile.conf
   bool include = false;                      // sshd_config includes /etc/ssh/sshd_config.d/*.conf
+  bool socket_activated = false;             // ssh.socket is active (its port is the socket's)
   // Directives that override the drop-in or add to it: "FILE:LINE: TEXT".
   std::vector<std::string> conflicts;
   // `sshd -T`, for the managed keywords: lower-case keyword -> its values
   // (one per Port line, one per user of AllowUsers, ...).
   std::map<std::string, std::vector<std::string>> effective;
   std::optional<std::string> effective_error;  // sshd -T failed: its first line
+};
+
+// The firewall (nftables) as the probe found it. The live table is summed up
+// from `nft -j list table inet reconcile`; its digest leaves out the object
+// handles, which change when the same ruleset is loaded again (at boot).
+struct FirewallFacts {
+  bool probed = false;           // the host has security.firewall
+  bool nft_installed = false;    // `nft` is on the PATH
+  bool table_exists = false;     // table inet reconcile is loaded
+  std::string live_digest;       // sha256 of the table's JSON without handles
+  std::string live_policy;       // the input chain's policy; empty without the chain
+  size_t rule_count = 0;         // rules in the table
+  std::set<int> live_tcp;        // TCP ports accepted from anywhere
+  std::set<int> live_udp;        // UDP ports accepted from anywhere
+  size_t live_source_rules = 0;  // rules that match a source address
+  // /var/lib/reconcile/firewall.state, written by the last apply: the
+  // digest of the rendered ruleset and the live digest right after loading.
+  std::optional<std::string> recorded_rendered;
+  std::optional<std::string> recorded_live;
+  std::optional<std::string> persisted_digest;  // sha256 of /etc/nftables.d/reconcile.nft
+  bool included = false;                        // /etc/nftables.conf includes that file
+  std::string service_state;  // `systemctl is-enabled nftables.service`; empty without systemctl
 };
 
 struct HostFacts {
@@ -161,6 +184,7 @@ struct HostFacts {
   Fail2banFacts fail2ban;               // when the host has security.fail2ban
   AutoUpdatesFacts auto_updates;        // when the host has security.auto_updates
   SshdFacts sshd;                       // when the host has security.ssh
+  FirewallFacts firewall;               // when the host has security.firewall
 };
 
 }  // namespace reconcile::modules

@@ -18,6 +18,7 @@ const std::vector<ModuleSpec>& module_table() {
       {"fail2ban", probe_fail2ban, parse_fail2ban, diff_fail2ban},
       {"auto_updates", probe_auto_updates, parse_auto_updates, diff_auto_updates},
       {"ssh", probe_ssh, parse_ssh, diff_ssh},
+      {"firewall", probe_firewall, parse_firewall, diff_firewall},
   };
   return table;
 }

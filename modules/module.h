@@ -120,6 +120,14 @@ std::string sshd_dropin_text(const state::SshHardening& ssh);
 // The shell functions that find (and comment out) sshd directives that would
 // override the drop-in: `sshd_conflicts MODE report|fix FILE` (for tests).
 std::string sshd_conflicts_function(const state::SshHardening& ssh);
+// security.firewall (nftables), modules/firewall.cc.
+std::vector<ProbeFragment> probe_firewall(const state::Host& host);
+Status parse_firewall(const Sections& sections, const state::Host& host, HostFacts& facts);
+void diff_firewall(const DiffContext& context, std::vector<Change>& changes);
+// The rendered file for a host with security.firewall: the nft transaction
+// that replaces table inet reconcile, also persisted as
+// /etc/nftables.d/reconcile.nft.
+std::string firewall_ruleset(const state::Host& host);
 
 std::vector<ProbeFragment> probe_fail2ban(const state::Host& host);
 Status parse_fail2ban(const Sections& sections, const state::Host& host, HostFacts& facts);

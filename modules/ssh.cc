@@ -166,6 +166,9 @@ if [ -f /etc/ssh/sshd_config.d/50-reconcile.conf ]; then
   digest=$(sha256sum < /etc/ssh/sshd_config.d/50-reconcile.conf); echo "dropin ${digest%% *}"
 fi
 if sshd_has_include; then echo include; fi
+if [ -d /run/systemd/system ] && systemctl is-active --quiet ssh.socket </dev/null 2>/dev/null; then
+  echo socket
+fi
 sshd_report() { sshd_conflicts "$1" report "$2"; }
 sshd_each_file sshd_report
 if effective=$(/usr/sbin/sshd -T 2>/dev/null); then
@@ -249,6 +252,8 @@ Status parse_ssh(const Sections& sections, const state::Host& host, HostFacts& f
       sshd.dropin_digest = rest;
     } else if (kind == "include") {
       sshd.include = true;
+    } else if (kind == "socket") {
+      sshd.socket_activated = true;
     } else if (kind == "conflict") {
       sshd.conflicts.push_back(rest);
     } else if (kind == "effective") {
@@ -281,6 +286,13 @@ void diff_ssh(const DiffContext& context, std::vector<Change>& changes) {
   if (!sshd.present) {
     context.refuse(
         "security.ssh is set but the host has no /usr/sbin/sshd or /etc/ssh/sshd_config");
+    return;
+  }
+  if (sshd.socket_activated && !context.host.security.ssh->ports.empty()) {
+    context.refuse(
+        "sshd is socket-activated here (ssh.socket): its port is the socket's, which "
+        "security.ssh.port does not manage; drop security.ssh.port or move the port in "
+        "ssh.socket and disable the socket");
     return;
   }
   std::vector<Keyword> keywords = managed_keywords(*context.host.security.ssh);

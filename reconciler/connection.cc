@@ -58,6 +58,8 @@ transport::SshTarget ssh_target(const state::Host& host, int port) {
   target.port = static_cast<uint16_t>(port);
   target.user = host.ssh.user.value_or("root");
   target.host_key = host.ssh.host_key.value_or("");
+  for (int other : modules::connect_ports(host))
+    target.same_host_ports.push_back(static_cast<uint16_t>(other));
   return target;
 }
 

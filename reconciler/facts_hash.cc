@@ -153,11 +153,31 @@ void collect_ssh(const state::Host& host, const HostFacts& facts, const secrets:
   const modules::SshdFacts& sshd = facts.sshd;
   FactText text;
   text.flag("present", sshd.present).maybe("drop-in", sshd.dropin_digest);
-  text.flag("include", sshd.include).add("conflicts", join(sshd.conflicts, "\n"));
+  text.flag("include", sshd.include)
+      .flag("socket", sshd.socket_activated)
+      .add("conflicts", join(sshd.conflicts, "\n"));
   for (const auto& [name, values] : sshd.effective)
     text.add("effective " + name, join(values, " "));
   text.maybe("effective error", sshd.effective_error);
   out["sshd"] = text.text();
+}
+
+void collect_firewall(const state::Host& host, const HostFacts& facts, const secrets::SecretStore*,
+                      RelevantFacts& out) {
+  // The before fields (policy, ports, rule counts) come from the live
+  // table's JSON, which the live digest covers.
+  if (!host.security.firewall) return;
+  const modules::FirewallFacts& f = facts.firewall;
+  out["firewall"] = FactText()
+                        .flag("nft", f.nft_installed)
+                        .flag("table", f.table_exists)
+                        .add("live", f.live_digest)
+                        .maybe("recorded_rendered", f.recorded_rendered)
+                        .maybe("recorded_live", f.recorded_live)
+                        .maybe("persisted", f.persisted_digest)
+                        .flag("included", f.included)
+                        .add("service", f.service_state)
+                        .text();
 }
 
 }  // namespace
@@ -176,6 +196,7 @@ const std::vector<RelevantFactsSpec>& relevant_facts_table() {
       {"fail2ban", collect_fail2ban},
       {"auto_updates", collect_auto_updates},
       {"ssh", collect_ssh},
+      {"firewall", collect_firewall},
   };
   return table;
 }

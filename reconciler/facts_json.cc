@@ -64,6 +64,22 @@ nlohmann::json facts_json(const modules::HostFacts& facts) {
                       {"active_state", service.active_state},
                       {"unit_file_state", service.unit_file_state}};
   }
+  nlohmann::json firewall;
+  if (facts.firewall.probed) {
+    const modules::FirewallFacts& f = facts.firewall;
+    firewall = {{"nft_installed", f.nft_installed},
+                {"table", f.table_exists},
+                {"policy", f.live_policy},
+                {"rules", f.rule_count},
+                {"live_digest", f.live_digest},
+                {"recorded", f.recorded_rendered && f.recorded_live
+                                 ? nlohmann::json(*f.recorded_rendered + " " + *f.recorded_live)
+                                 : nlohmann::json()},
+                {"persisted_digest",
+                 f.persisted_digest ? nlohmann::json(*f.persisted_digest) : nlohmann::json()},
+                {"included", f.included},
+                {"service", f.service_state}};
+  }
   nlohmann::json result = {{"os",
                             {{"id", system.os_id},
                              {"version_id", system.os_version_id},
@@ -95,6 +111,7 @@ nlohmann::json facts_json(const modules::HostFacts& facts) {
                       {"effective", sshd.effective}};
     if (sshd.effective_error) result["sshd"]["effective_error"] = *sshd.effective_error;
   }
+  if (facts.firewall.probed) result["firewall"] = firewall;
   add_security_update_facts(facts, result);
   return result;
 }

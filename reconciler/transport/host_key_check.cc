@@ -92,6 +92,11 @@ Status verify_host_key(const HostKeyPolicy& policy, const PublicKey& presented) 
     case HostKeyCheck::Status::kUnknown:
       break;
   }
+  for (uint16_t other_port : policy.same_host_ports) {
+    if (other_port == policy.port) continue;
+    HostKeyCheck other = known->check(policy.address, other_port, presented);
+    if (other.status == HostKeyCheck::Status::kMatch) return ok();
+  }
   if (!policy.accept_new) {
     return unauthenticated(
         "unknown host key for " + where(policy) + ": " + key_type_label(presented.type) +

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "reconciler/base/result.h"
 #include "reconciler/transport/host_key.h"
@@ -20,6 +21,11 @@ struct HostKeyPolicy {
   std::string pinned_key;        // an OpenSSH public key line; empty: use known_hosts
   std::string known_hosts_file;  // read, and appended to when accept_new
   bool accept_new = false;
+  // Other ports of the same host (its sshd moved: security.ssh.port). A
+  // known_hosts entry for the host on one of them vouches for the same key
+  // on `port` when known_hosts has none for `port` itself; a key that
+  // differs from it is still unknown, never accepted.
+  std::vector<uint16_t> same_host_ports{};
 };
 
 // Checks `presented` against the policy. Touches only the local known_hosts

@@ -52,6 +52,7 @@ class SshTransport : public Transport {
     m_policy.known_hosts_file = m_options.known_hosts_file.empty() ? default_known_hosts_file()
                                                                    : m_options.known_hosts_file;
     m_policy.accept_new = m_options.accept_new_host_keys;
+    m_policy.same_host_ports = m_target.same_host_ports;
   }
 
   ~SshTransport() override {

@@ -22,6 +22,9 @@ struct SshTarget {
   uint16_t port = 22;
   std::string user = "root";
   std::string host_key;  // pinned OpenSSH public key line; empty: use known_hosts
+  // The host's other sshd ports, whose known_hosts entries also vouch for its
+  // key (HostKeyPolicy::same_host_ports).
+  std::vector<uint16_t> same_host_ports{};
 };
 
 // Client settings shared by all hosts of a run (the command-line flags).

@@ -45,6 +45,22 @@ check "the other software's table is untouched" test "$(inside 'nft list table i
 run_reconcile --dry-run --connect-timeout 3
 expect_rc 2 "the host is reachable with the old settings and the change is still planned"
 
-if [ -n "${RECONCILE_FIREWALL_LOCKOUT-}" ]; then :; fi
+# 2. A firewall that forgets the SSH port, with the safety explicitly off.
+add_host "$h" "$(printf 'security:\n  firewall: {policy: drop, allow_tcp: [443], keep_ssh_open: false}\n  lockout_timeout: 10s\n')"
+run_reconcile --dry-run --connect-timeout 3
+expect_rc 2 "the plan loads a ruleset without the SSH port"
+output_has "[lockout guard]" "under the lockout guard"
+start=$(date +%s.%N)
+run_reconcile --connect-timeout 3
+end=$(date +%s.%N)
+expect_rc 3 "the run fails"
+output_has "rolled back: could not reconnect on port 22 after applying firewall" "and says the firewall change was rolled back"
+output_has "answers on port 22 again (sshd and the firewall are as before the run)" "and that the host is as before"
+echo "figure: the run with the firewall rollback took $(echo "$end - $start" | bc) s (lockout_timeout 10 s); $(grep -o 'rolled back [0-9.]* s after the change' "$WORK/out")"
+check "the reconcile table is gone again (there was none before)" inside '! nft list table inet reconcile >/dev/null 2>&1'
+check "the persisted ruleset is gone again" inside 'test ! -e /etc/nftables.d/reconcile.nft'
+check "the other software's table is still untouched" test "$(inside 'nft list table inet other')" = "$other_before"
+run_reconcile --dry-run --connect-timeout 3
+expect_rc 2 "the host answers on 22 and the ruleset is still planned"
 
 finish

@@ -270,6 +270,15 @@ TEST_CASE("ssh: diff table") {
     REQUIRE(refusals.size() == 1);
     CHECK(refusals[0].find("no /usr/sbin/sshd") != std::string::npos);
   }
+  SUBCASE("a socket-activated sshd cannot have its port moved: refused") {
+    facts.sshd.socket_activated = true;
+    std::vector<std::string> refusals;
+    std::vector<modules::Change> changes;
+    modules::diff_ssh({host, facts, &refusals}, changes);
+    CHECK(changes.empty());
+    REQUIRE(refusals.size() == 1);
+    CHECK(refusals[0].find("socket-activated") != std::string::npos);
+  }
   SUBCASE("a host without security.ssh has no ssh probe and no change") {
     state::Host plain = host_from_yaml("address: 192.0.2.1\n");
     CHECK(modules::probe_ssh(plain).empty());

@@ -226,3 +226,20 @@ TEST_CASE("host key check: the known or pinned type is offered first") {
   policy.pinned_key = keys().line("rsa");
   CHECK(starts_with(host_key_methods(policy), "ssh-rsa,ssh-ed25519,"));
 }
+
+TEST_CASE("host key check: the host's entry on its old sshd port vouches for the new port") {
+  TempDir dir;
+  std::string file = dir.file("known_hosts");
+  PublicKey key = keys().key("ed25519");
+  REQUIRE(record_known_host(file, "10.0.0.2", 22, key).has_value());
+  HostKeyPolicy policy{"web1", "10.0.0.2", 2222, "", file, false};
+  CHECK_FALSE(verify_host_key(policy, key).has_value());  // [10.0.0.2]:2222 is unknown
+  policy.same_host_ports = {2222, 22};
+  CHECK(verify_host_key(policy, key).has_value());
+  // Another key on the new port is not vouched for: still unknown, refused.
+  Status other = verify_host_key(policy, keys().key("other"));
+  REQUIRE_FALSE(other.has_value());
+  CHECK(starts_with(other.error().message(), "unknown host key for web1 (10.0.0.2:2222)"));
+  // Nothing was written.
+  CHECK(MUST(KnownHosts::load(file)).entries().size() == 1);
+}
