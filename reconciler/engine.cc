@@ -200,7 +200,9 @@ asio::awaitable<std::unique_ptr<transport::Transport>> settle_guard(
       spdlog::info("{}: lockout guard: {}", host.name, report.guard);
       co_return std::move(*fresh);
     }
-    last_error = cancelled.error().message();
+    // The connection got through only once the host had started its
+    // rollback: the new settings did not work in time.
+    if (last_error.empty()) last_error = cancelled.error().message();
     co_await (*fresh)->close();
     break;
   }

@@ -62,4 +62,18 @@ run_reconcile --connect-timeout 5
 expect_rc 0 "and is repaired"
 check "the drop-in is ours again" inside '! grep -q "PasswordAuthentication yes" /etc/ssh/sshd_config.d/50-reconcile.conf'
 
+# 4. Two ports, and AllowUsers / AllowGroups: root may log in, deploy not.
+address=$(awk -F'\t' -v h="$h" '$1 == h { print $2 }' "$TB/inventory.tsv")
+login() { ssh -n -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=5 -i "$TB/client_key" -p "$2" "$1@$address" true; }
+check "before: deploy can log in" login deploy 2222
+add_host "$h" "$(printf 'security:\n  ssh:\n    port: [2222, 2223]\n    password_auth: false\n    allow_users: [root]\n    allow_groups: [root]\n')"
+run_reconcile --connect-timeout 5
+expect_rc 0 "two ports and the allow lists converge"
+check "sshd listens on 2222 and 2223" test "$(listening)" = "2222 2223 "
+check "sshd -T has the allow lists" inside '/usr/sbin/sshd -T | grep -qx "allowusers root" && /usr/sbin/sshd -T | grep -qx "allowgroups root"'
+check "root logs in on 2223" login root 2223
+check_fails "deploy is refused by AllowUsers" login deploy 2222
+run_reconcile --dry-run --connect-timeout 5
+expect_rc 0 "and the next dry run is empty"
+
 finish

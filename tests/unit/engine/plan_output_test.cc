@@ -10,24 +10,17 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/unit/test_files.h"
+
+#include "tests/unit/test_files.h"
+
 using namespace reconcile;
 using namespace reconcile::modules;
 
 namespace {
 
-std::string golden_path(const std::string& name) {
-  return std::string(RECONCILE_SOURCE_DIR) + "/tests/data/golden/" + name;
-}
-
 void check_golden(const std::string& name, const std::string& actual) {
-  if (std::getenv("RECONCILE_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(golden_path(name), std::ios::binary) << actual;
-  }
-  std::ifstream in(golden_path(name), std::ios::binary);
-  REQUIRE_MESSAGE(in.good(), "missing golden file " << name);
-  std::stringstream expected;
-  expected << in.rdbuf();
-  CHECK(actual == expected.str());
+  reconcile::testing::check_golden_file("tests/data/golden/" + name, actual);
 }
 
 std::vector<HostReport> sample_reports() {

@@ -4,8 +4,8 @@
 #include <doctest/doctest.h>
 
 #include "modules/text.h"
-#include "tests/unit/modules/golden_file.h"
 #include "tests/unit/modules/module_test_util.h"
+#include "tests/unit/test_files.h"
 
 using namespace reconcile;
 using namespace reconcile::modules;
@@ -51,14 +51,16 @@ std::vector<Change> diff_with_refusals(const state::Host& host, const HostFacts&
 }  // namespace
 
 TEST_CASE("auto_updates: the settings file matches its golden files") {
-  check_golden("auto-updates-daily-reboot.conf",
-               render_auto_updates(*host_from_yaml(kDailyReboot).security.auto_updates));
-  check_golden("auto-updates-weekly.conf",
-               render_auto_updates(
-                   *host_from_yaml("security: { auto_updates: weekly }\n").security.auto_updates));
-  check_golden("auto-updates-off.conf",
-               render_auto_updates(
-                   *host_from_yaml("security: { auto_updates: off }\n").security.auto_updates));
+  check_golden_file("tests/unit/modules/golden/auto-updates-daily-reboot.conf",
+                    render_auto_updates(*host_from_yaml(kDailyReboot).security.auto_updates));
+  check_golden_file(
+      "tests/unit/modules/golden/auto-updates-weekly.conf",
+      render_auto_updates(
+          *host_from_yaml("security: { auto_updates: weekly }\n").security.auto_updates));
+  check_golden_file(
+      "tests/unit/modules/golden/auto-updates-off.conf",
+      render_auto_updates(
+          *host_from_yaml("security: { auto_updates: off }\n").security.auto_updates));
   // A reboot time without reboot: true sets nothing about the time.
   state::Host no_reboot =
       host_from_yaml("security:\n  auto_updates: { schedule: daily, reboot_time: \"04:00\" }\n");

@@ -4,8 +4,8 @@
 #include <doctest/doctest.h>
 
 #include "modules/text.h"
-#include "tests/unit/modules/golden_file.h"
 #include "tests/unit/modules/module_test_util.h"
+#include "tests/unit/test_files.h"
 
 using namespace reconcile;
 using namespace reconcile::modules;
@@ -46,12 +46,15 @@ HostFacts converged(const state::Host& host) {
 
 TEST_CASE("fail2ban: the jail file matches its golden files") {
   state::Host host = host_from_yaml(kHardened);
-  check_golden("fail2ban-debian12.local", render_fail2ban_jails(host, true));
-  check_golden("fail2ban-other.local", render_fail2ban_jails(host, false));
+  check_golden_file("tests/unit/modules/golden/fail2ban-debian12.local",
+                    render_fail2ban_jails(host, true));
+  check_golden_file("tests/unit/modules/golden/fail2ban-other.local",
+                    render_fail2ban_jails(host, false));
   // Debian's own sshd jail reads the journal too when the host declares
   // other jails only.
   state::Host no_sshd = host_from_yaml("security:\n  fail2ban:\n    recidive: { maxretry: 5 }\n");
-  check_golden("fail2ban-debian12-no-sshd.local", render_fail2ban_jails(no_sshd, true));
+  check_golden_file("tests/unit/modules/golden/fail2ban-debian12-no-sshd.local",
+                    render_fail2ban_jails(no_sshd, true));
   CHECK(render_fail2ban_jails(no_sshd, false).find("sshd_backend") == std::string::npos);
 }
 

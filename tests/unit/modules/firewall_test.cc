@@ -15,6 +15,7 @@
 #include "reconciler/base/shell.h"
 #include "reconciler/facts_hash.h"
 #include "tests/unit/modules/module_test_util.h"
+#include "tests/unit/test_files.h"
 
 using namespace reconcile;
 using namespace reconcile::modules;
@@ -27,14 +28,7 @@ std::string golden_path(const std::string& name) {
 }
 
 void check_golden(const std::string& name, const std::string& actual) {
-  if (std::getenv("RECONCILE_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(golden_path(name), std::ios::binary) << actual;
-  }
-  std::ifstream in(golden_path(name), std::ios::binary);
-  REQUIRE_MESSAGE(in.good(), "missing golden file " << name);
-  std::stringstream expected;
-  expected << in.rdbuf();
-  CHECK(actual == expected.str());
+  check_golden_file("tests/unit/modules/golden/" + name, actual);
   // `unshare -rn`: a new user namespace (root inside, nobody outside) with a
   // new network namespace, so nft checks against an empty kernel ruleset.
   std::string command =

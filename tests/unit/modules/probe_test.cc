@@ -15,6 +15,7 @@
 #include "modules/scripts.h"
 #include "modules/text.h"
 #include "tests/unit/modules/module_test_util.h"
+#include "tests/unit/test_files.h"
 
 using namespace reconcile;
 using namespace reconcile::modules;
@@ -22,22 +23,7 @@ using namespace reconcile::modules;
 namespace {
 
 std::string run_sh(const std::string& script) {
-  char path[] = "/tmp/reconcile-probe-XXXXXX";
-  int fd = mkstemp(path);
-  REQUIRE(fd >= 0);
-  REQUIRE(write(fd, script.data(), script.size()) == static_cast<ssize_t>(script.size()));
-  close(fd);
-  std::string command = std::string("/bin/sh -s < ") + path;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0)
-    out.append(buffer, n);
-  pclose(pipe);
-  unlink(path);
-  return out;
+  return testing::run_sh_script(script);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "modules/security.h"
 #include "modules/text.h"
 #include "tests/unit/modules/module_test_util.h"
+#include "tests/unit/test_files.h"
 
 namespace reconcile {
 namespace {
@@ -32,27 +33,11 @@ security:
     macs: [hmac-sha2-256-etm@openssh.com]
 )";
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-// Runs `script` with /bin/sh; returns stdout.
+// Runs `script` with /bin/sh; returns stdout (the script must succeed).
 std::string run_sh(const std::string& script) {
-  std::filesystem::path file = std::filesystem::temp_directory_path() / "reconcile-ssh-test.sh";
-  std::ofstream(file) << script;
-  FILE* pipe = popen(("/bin/sh " + file.string()).c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0)
-    out.append(buffer, n);
-  CHECK(pclose(pipe) == 0);
-  std::filesystem::remove(file);
+  int status = -1;
+  std::string out = testing::run_sh_script(script, &status);
+  CHECK(status == 0);
   return out;
 }
 
@@ -78,9 +63,8 @@ HostFacts converged_facts(const state::Host& host) {
 
 TEST_CASE("ssh: the drop-in matches the golden file, sorted and without duplicates") {
   state::Host host = host_from_yaml(kHardened);
-  CHECK(modules::sshd_dropin_text(*host.security.ssh) ==
-        read_file(std::string(RECONCILE_SOURCE_DIR) +
-                  "/tests/unit/modules/golden/sshd-hardened.conf"));
+  testing::check_golden_file("tests/unit/modules/golden/sshd-hardened.conf",
+                             modules::sshd_dropin_text(*host.security.ssh));
 }
 
 TEST_CASE("ssh: only the keys the host sets are written") {

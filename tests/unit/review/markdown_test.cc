@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "reconciler/plan_output.h"
+#include "tests/unit/test_files.h"
 
 using namespace reconcile;
 using namespace reconcile::modules;
@@ -16,15 +17,7 @@ using namespace reconcile::modules;
 namespace {
 
 void check_golden(const std::string& name, const std::string& actual) {
-  std::string path = std::string(RECONCILE_SOURCE_DIR) + "/tests/data/golden/" + name;
-  if (std::getenv("RECONCILE_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(path, std::ios::binary) << actual;
-  }
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE_MESSAGE(in.good(), "missing golden file " << name);
-  std::stringstream expected;
-  expected << in.rdbuf();
-  CHECK(actual == expected.str());
+  reconcile::testing::check_golden_file("tests/data/golden/" + name, actual);
 }
 
 std::vector<HostReport> sample_reports() {
