@@ -218,7 +218,15 @@ Change reload_change() {
   // rule would go on blocking the old sshd port. --restart stops and starts
   // the jails, so actions pick up the new settings; current bans are kept
   // (restored from fail2ban's database).
+  // A service the run has just started answers on its socket a moment
+  // later: wait for it (up to 30 s) before the reload.
   change.script =
+      "tries=0\n"
+      "until fail2ban-client ping >/dev/null 2>&1; do\n"
+      "  tries=$((tries + 1))\n"
+      "  if [ \"$tries\" -ge 60 ]; then echo 'fail2ban did not answer within 30 s' >&2; break; fi\n"
+      "  sleep 0.5\n"
+      "done\n"
       "fail2ban-client reload --restart || { status=$?; journalctl -u "
       "fail2ban.service -n 20 --no-pager >&2 2>/dev/null || true; exit $status; }\n";
   return change;
