@@ -9,39 +9,19 @@
 #include <filesystem>
 #include <memory>
 
+#include "desired-state/git_handles.h"
 #include "desired-state/source.h"
 
 namespace reconcile::state {
 
 namespace {
 
-template <typename T, void (*Free)(T*)>
-struct GitDeleter {
-  void operator()(T* p) const { Free(p); }
-};
-template <typename T, void (*Free)(T*)>
-using GitPtr = std::unique_ptr<T, GitDeleter<T, Free>>;
-
-using RepositoryPtr = GitPtr<git_repository, git_repository_free>;
-using ObjectPtr = GitPtr<git_object, git_object_free>;
-using CommitPtr = GitPtr<git_commit, git_commit_free>;
-using TreePtr = GitPtr<git_tree, git_tree_free>;
-using TreeEntryPtr = GitPtr<git_tree_entry, git_tree_entry_free>;
-using BlobPtr = GitPtr<git_blob, git_blob_free>;
-
-std::string last_git_error() {
-  const git_error* e = git_error_last();
-  return e != nullptr && e->message != nullptr ? e->message : "unknown libgit2 error";
-}
-
-// Keeps libgit2 initialised while any source is alive.
-class GitLibrary {
- public:
-  GitLibrary() { git_libgit2_init(); }
-  ~GitLibrary() { git_libgit2_shutdown(); }
-  GitLibrary(const GitLibrary&) = delete;
-  GitLibrary& operator=(const GitLibrary&) = delete;
-};
+using RepositoryPtr = GitRepositoryPtr;
+using ObjectPtr = GitObjectPtr;
+using CommitPtr = GitCommitPtr;
+using TreePtr = GitTreePtr;
+using TreeEntryPtr = GitTreeEntryPtr;
+using BlobPtr = GitBlobPtr;
 
 class GitSource final : public RepoSource {
  public:
@@ -61,7 +41,7 @@ class GitSource final : public RepoSource {
     }
     git_blob* raw = nullptr;
     if (git_blob_lookup(&raw, m_repo.get(), git_tree_entry_id(entry.get())) != 0) {
-      return data_loss(path + ": cannot read blob: " + last_git_error());
+      return data_loss(path + ": cannot read blob: " + git_last_error());
     }
     BlobPtr blob(raw);
     auto* bytes = static_cast<const char*>(git_blob_rawcontent(blob.get()));
@@ -77,7 +57,7 @@ class GitSource final : public RepoSource {
       if (!entry || git_tree_entry_type(entry.get()) != GIT_OBJECT_TREE) return entries;
       git_tree* raw = nullptr;
       if (git_tree_lookup(&raw, m_repo.get(), git_tree_entry_id(entry.get())) != 0) {
-        return data_loss(directory + ": cannot read tree: " + last_git_error());
+        return data_loss(directory + ": cannot read tree: " + git_last_error());
       }
       subtree.reset(raw);
       tree = subtree.get();
@@ -129,12 +109,12 @@ Result<std::unique_ptr<RepoSource>> open_git_source(const std::string& path,
   git_repository* raw_repo = nullptr;
   if (git_repository_open_ext(&raw_repo, path.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) !=
       0) {
-    return not_found(path + ": not a git repository: " + last_git_error());
+    return not_found(path + ": not a git repository: " + git_last_error());
   }
   RepositoryPtr repo(raw_repo);
   git_object* raw_object = nullptr;
   if (git_revparse_single(&raw_object, repo.get(), revision.c_str()) != 0) {
-    return not_found(path + ": unknown revision '" + revision + "': " + last_git_error());
+    return not_found(path + ": unknown revision '" + revision + "': " + git_last_error());
   }
   ObjectPtr object(raw_object);
   git_object* raw_commit = nullptr;
@@ -144,7 +124,7 @@ Result<std::unique_ptr<RepoSource>> open_git_source(const std::string& path,
   CommitPtr commit(reinterpret_cast<git_commit*>(raw_commit));
   git_tree* raw_tree = nullptr;
   if (git_commit_tree(&raw_tree, commit.get()) != 0) {
-    return data_loss(path + ": cannot read the tree of '" + revision + "': " + last_git_error());
+    return data_loss(path + ": cannot read the tree of '" + revision + "': " + git_last_error());
   }
   char id[GIT_OID_HEXSZ + 1];
   git_oid_tostr(id, sizeof id, git_commit_id(commit.get()));

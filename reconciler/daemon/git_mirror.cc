@@ -10,10 +10,19 @@
 #include <filesystem>
 #include <optional>
 
-#include "reconciler/daemon/git_handles.h"
+#include "desired-state/git_handles.h"
 #include "reconciler/transport/known_hosts.h"
 
 namespace reconcile::daemon {
+
+using state::git_last_error;
+using state::git_oid_string;
+using state::GitCommitPtr;
+using state::GitLibrary;
+using state::GitObjectPtr;
+using state::GitRemotePtr;
+using state::GitRepositoryPtr;
+using state::GitRevwalkPtr;
 
 namespace {
 

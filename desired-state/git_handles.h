@@ -1,15 +1,16 @@
 #pragma once
 
-// unique_ptr owners for libgit2 handles and the library's init/shutdown, for
-// the daemon's libgit2 adapters (mirror, commit trust). libgit2 never leaves
-// those adapters: they turn its errors into Result errors.
+// unique_ptr owners for libgit2 handles and the library's init/shutdown,
+// shared by every libgit2 adapter (the commit reader of desired-state/, the
+// daemon's mirror and commit trust). libgit2 never leaves those adapters:
+// they turn its errors into Result errors.
 
 #include <git2.h>
 
 #include <memory>
 #include <string>
 
-namespace reconcile::daemon {
+namespace reconcile::state {
 
 template <typename T, void (*Free)(T*)>
 struct GitDeleter {
@@ -24,6 +25,9 @@ using GitCommitPtr = GitPtr<git_commit, git_commit_free>;
 using GitReferencePtr = GitPtr<git_reference, git_reference_free>;
 using GitRevwalkPtr = GitPtr<git_revwalk, git_revwalk_free>;
 using GitObjectPtr = GitPtr<git_object, git_object_free>;
+using GitTreePtr = GitPtr<git_tree, git_tree_free>;
+using GitTreeEntryPtr = GitPtr<git_tree_entry, git_tree_entry_free>;
+using GitBlobPtr = GitPtr<git_blob, git_blob_free>;
 
 // Keeps libgit2 initialised for its lifetime (reference-counted by libgit2).
 class GitLibrary {
@@ -46,4 +50,4 @@ inline std::string git_oid_string(const git_oid* oid) {
   return text;
 }
 
-}  // namespace reconcile::daemon
+}  // namespace reconcile::state
