@@ -5,16 +5,12 @@
 
 namespace reconcile::modules {
 
-namespace {
-
 std::string quoted_names(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& name : names)
     out += " " + shell_quote(name);
   return out;
 }
-
-}  // namespace
 
 std::string needed_packages_probe(const std::vector<std::string>& names) {
   // dpkg-query exits 1 for a package it has never seen; the cache is asked

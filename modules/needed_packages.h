@@ -25,6 +25,9 @@ enum class PackageState {
 // package names of a module, quoted here.
 std::string needed_packages_probe(const std::vector<std::string>& names);
 
+// " 'a' 'b'": each name shell-quoted, each after a space (for command lines).
+std::string quoted_names(const std::vector<std::string>& names);
+
 // Parses one "package NAME STATE" line into `states`. kDataLoss when the
 // line is malformed or names a state not listed above.
 Status parse_needed_package_line(const std::string& line,

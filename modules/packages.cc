@@ -15,13 +15,6 @@ namespace reconcile::modules {
 
 namespace {
 
-std::string quoted_names(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& name : names)
-    out += " " + shell_quote(name);
-  return out;
-}
-
 // dpkg-query names packages without the ":arch" qualifier unless multi-arch.
 std::string base_name(const std::string& name) {
   return name.substr(0, name.find(':'));
