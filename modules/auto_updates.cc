@@ -50,23 +50,13 @@ std::string setting_line(const std::string& key, const std::string& value) {
 }
 
 std::optional<Change> package_change(const DiffContext& context) {
-  const auto& updates = *context.host.security.auto_updates;
-  if (updates.schedule == "off") return std::nullopt;
-  auto it = context.facts.auto_updates.packages.find(kPackage);
-  PackageState state =
-      it == context.facts.auto_updates.packages.end() ? PackageState::kUnknown : it->second;
-  if (state == PackageState::kInstalled) return std::nullopt;
-  bool refresh = state == PackageState::kUnknown;
-  Change change;
-  change.module = "auto_updates";
-  change.resource = "unattended-upgrades package";
-  change.key = kPackageKey;
-  change.action = Action::kCreate;
-  change.phase = Phase::kPackages;
-  change.fields.push_back(field(kPackage, "not installed", "installed"));
-  change.reason = std::string(kPackage) + " is not installed" +
-                  (refresh ? "; the package index will be refreshed first" : "");
-  change.script = package_install_script(context.facts.system.package_manager, {kPackage}, refresh);
+  if (context.host.security.auto_updates->schedule == "off") return std::nullopt;
+  auto change = needed_packages_change(context.facts.system.package_manager,
+                                       context.facts.auto_updates.packages, {kPackage});
+  if (!change) return std::nullopt;
+  change->module = "auto_updates";
+  change->resource = "unattended-upgrades package";
+  change->key = kPackageKey;
   return change;
 }
 

@@ -91,32 +91,13 @@ std::vector<std::string> needed_packages(const HostFacts& facts) {
 }
 
 std::optional<Change> package_change(const DiffContext& context) {
-  const Fail2banFacts& facts = context.facts.fail2ban;
-  std::vector<std::string> missing;
-  bool refresh = false;
-  Change change;
-  for (const auto& name : needed_packages(context.facts)) {
-    auto it = facts.packages.find(name);
-    PackageState state = it == facts.packages.end() ? PackageState::kUnknown : it->second;
-    if (state == PackageState::kInstalled) continue;
-    missing.push_back(name);
-    refresh = refresh || state == PackageState::kUnknown;
-    change.fields.push_back(field(name, "not installed", "installed"));
-  }
-  if (missing.empty()) return std::nullopt;
-  change.module = "fail2ban";
-  change.resource = "fail2ban package";
-  change.key = kPackageKey;
-  change.action = Action::kCreate;
-  change.phase = Phase::kPackages;
-  std::string names = missing.back();
-  if (missing.size() > 1) {
-    names =
-        join(std::vector<std::string>(missing.begin(), missing.end() - 1), ", ") + " and " + names;
-  }
-  change.reason = names + (missing.size() == 1 ? " is" : " are") + " not installed" +
-                  (refresh ? "; the package index will be refreshed first" : "");
-  change.script = package_install_script(context.facts.system.package_manager, missing, refresh);
+  auto change =
+      needed_packages_change(context.facts.system.package_manager, context.facts.fail2ban.packages,
+                             needed_packages(context.facts));
+  if (!change) return std::nullopt;
+  change->module = "fail2ban";
+  change->resource = "fail2ban package";
+  change->key = kPackageKey;
   return change;
 }
 

@@ -81,4 +81,32 @@ const char* package_state_name(PackageState state) {
   return "unknown";
 }
 
+std::optional<Change> needed_packages_change(const std::string& manager,
+                                             const std::map<std::string, PackageState>& states,
+                                             const std::vector<std::string>& names) {
+  std::vector<std::string> missing;
+  bool refresh = false;
+  Change change;
+  for (const auto& name : names) {
+    auto it = states.find(name);
+    PackageState state = it == states.end() ? PackageState::kUnknown : it->second;
+    if (state == PackageState::kInstalled) continue;
+    missing.push_back(name);
+    refresh = refresh || state == PackageState::kUnknown;
+    change.fields.push_back(field(name, "not installed", "installed"));
+  }
+  if (missing.empty()) return std::nullopt;
+  change.action = Action::kCreate;
+  change.phase = Phase::kPackages;
+  std::string listed = missing.back();
+  if (missing.size() > 1) {
+    listed =
+        join(std::vector<std::string>(missing.begin(), missing.end() - 1), ", ") + " and " + listed;
+  }
+  change.reason = listed + (missing.size() == 1 ? " is" : " are") + " not installed" +
+                  (refresh ? "; the package index will be refreshed first" : "");
+  change.script = package_install_script(manager, missing, refresh);
+  return change;
+}
+
 }  // namespace reconcile::modules

@@ -6,9 +6,11 @@
 // too, so every install runs the same way.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "modules/change.h"
 #include "reconciler/base/result.h"
 
 namespace reconcile::modules {
@@ -40,6 +42,14 @@ Status parse_needed_package_line(const std::string& line,
 std::string package_install_script(const std::string& manager,
                                    const std::vector<std::string>& names, bool refresh);
 
-const char* package_state_name(PackageState state);  // "installed", "missing", "unknown"
+const char* package_state_name(PackageState state);
+
+// The change that installs those of `names` that `states` (from the probe;
+// a name not in it counts as unknown) does not report installed, in the
+// packages phase, with a field per package and a reason naming them; or
+// nothing when all are installed. The caller sets module, resource and key.
+std::optional<Change> needed_packages_change(
+    const std::string& manager, const std::map<std::string, PackageState>& states,
+    const std::vector<std::string>& names);  // "installed", "missing", "unknown"
 
 }  // namespace reconcile::modules

@@ -110,9 +110,8 @@ struct GuardRun {
   std::string arm_error;
   Clock::time_point armed_at;
   Clock::time_point first_change_at;
-  bool changed = false;     // a guarded change ran (applied or failed)
-  bool sshd_moved = false;  // the ssh change applied: sshd has the new settings
-  std::vector<std::string> resources;
+  bool sshd_moved = false;             // the ssh change applied: sshd has the new settings
+  std::vector<std::string> resources;  // of the guarded changes that ran
 };
 
 asio::awaitable<Status> arm_guard(const state::Host& host, transport::Transport& transport,
@@ -245,33 +244,20 @@ asio::awaitable<std::unique_ptr<transport::Transport>> settle_guard(
   }
   report.guard_rollback_seconds = seconds_since(guard.first_change_at);
   // Verify: sshd and the firewall are as the first probe found them.
-  std::vector<modules::ProbeFragment> fragments = modules::probe_fragments(host);
-  std::string nonce = modules::make_nonce();
-  ++report.round_trips;
-  auto output = co_await old->run(
-      modules::script_preamble() + modules::compose_probe(fragments, nonce), {}, options.probe);
+  auto after = co_await probe(host, *old, options, report);
   std::string verdict;
-  if (output && output->exit_code == 0) {
-    auto sections = modules::split_probe(output->out, nonce, fragments);
-    auto after = sections ? modules::parse_facts(*sections, host)
-                          : Result<modules::HostFacts>(sections.error());
-    if (after) {
-      auto before_facts = guarded_facts(host, report.facts);
-      auto after_facts = guarded_facts(host, *after);
-      std::vector<std::string> differ;
-      for (const auto& [key, text] : before_facts) {
-        auto it = after_facts.find(key);
-        if (it == after_facts.end() || it->second != text) differ.push_back(key);
-      }
-      verdict = differ.empty() ? "sshd and the firewall are as before the run"
-                               : "but differs from before the run in: " + join(differ, ", ");
-    } else {
-      verdict = "could not check its state: " + after.error().message();
+  if (after) {
+    auto before_facts = guarded_facts(host, report.facts);
+    auto after_facts = guarded_facts(host, *after);
+    std::vector<std::string> differ;
+    for (const auto& [key, text] : before_facts) {
+      auto it = after_facts.find(key);
+      if (it == after_facts.end() || it->second != text) differ.push_back(key);
     }
+    verdict = differ.empty() ? "sshd and the firewall are as before the run"
+                             : "but differs from before the run in: " + join(differ, ", ");
   } else {
-    verdict = "could not check its state: " +
-              (output ? "probe exited with " + std::to_string(output->exit_code)
-                      : output.error().message());
+    verdict = "could not check its state: " + after.error().message();
   }
   report.error = why + "; the host restored its previous settings after the " +
                  std::to_string(timeout) + " s lockout timeout and answers on port " +
@@ -319,8 +305,7 @@ asio::awaitable<std::unique_ptr<transport::Transport>> apply(const state::Host& 
     }
     auto start = Clock::now();
     if (guarded) {
-      if (!guard.changed) guard.first_change_at = start;
-      guard.changed = true;
+      if (guard.resources.empty()) guard.first_change_at = start;
       guard.resources.push_back(change.resource);
     }
     ++report.round_trips;
@@ -468,11 +453,7 @@ asio::awaitable<void> finish_host(const state::Host& host, transport::Transport&
   report.stats = transport.stats();
   co_await transport.close();
   if (replacement) {
-    transport::TransportStats more = replacement->stats();
-    report.stats.connections += more.connections;
-    report.stats.channels += more.channels;
-    report.stats.bytes_sent += more.bytes_sent;
-    report.stats.bytes_received += more.bytes_received;
+    report.stats += replacement->stats();
     co_await replacement->close();
   }
   report.seconds = seconds_since(start);

@@ -30,14 +30,14 @@ class FallbackTransport : public Transport {
       Status status = co_await next->connect();
       if (status) {
         spdlog::debug("{} did not answer; connected on {}", m_active->describe(), next->describe());
-        add_stats(m_active->stats());
+        m_earlier += m_active->stats();
         co_await m_active->close();
         m_active = std::move(next);
         m_connected = true;
         co_return ok();
       }
       tried += "; " + next->describe() + ": " + status.error().message();
-      add_stats(next->stats());
+      m_earlier += next->stats();
       co_await next->close();
       if (!unreachable(status.error())) break;
     }
@@ -60,23 +60,13 @@ class FallbackTransport : public Transport {
 
   TransportStats stats() const override {
     TransportStats total = m_active->stats();
-    total.connections += m_earlier.connections;
-    total.channels += m_earlier.channels;
-    total.bytes_sent += m_earlier.bytes_sent;
-    total.bytes_received += m_earlier.bytes_received;
+    total += m_earlier;
     return total;
   }
 
  private:
   static bool unreachable(const Error& error) {
     return error.code() == ErrorCode::kUnavailable || error.code() == ErrorCode::kDeadlineExceeded;
-  }
-
-  void add_stats(const TransportStats& stats) {
-    m_earlier.connections += stats.connections;
-    m_earlier.channels += stats.channels;
-    m_earlier.bytes_sent += stats.bytes_sent;
-    m_earlier.bytes_received += stats.bytes_received;
   }
 
   std::vector<TransportMaker> m_candidates;

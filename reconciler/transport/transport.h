@@ -55,6 +55,14 @@ struct TransportStats {
   int channels = 0;     // SSH channels (or local processes) opened
   uint64_t bytes_sent = 0;
   uint64_t bytes_received = 0;
+
+  TransportStats& operator+=(const TransportStats& other) {
+    connections += other.connections;
+    channels += other.channels;
+    bytes_sent += other.bytes_sent;
+    bytes_received += other.bytes_received;
+    return *this;
+  }
 };
 
 // A source of bytes streamed after a script: returns the number of bytes put
