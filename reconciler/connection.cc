@@ -73,8 +73,8 @@ TransportFactory make_transport_factory(const ConnectionOptions& options) {
     // The desired sshd port first; the old one while sshd has not moved.
     std::vector<transport::TransportMaker> candidates;
     for (int port : modules::connect_ports(host)) {
-      candidates.push_back([&io, client, host, port] {
-        return transport::make_ssh_transport(io, ssh_target(host, port), client);
+      candidates.push_back([&io, client, target = ssh_target(host, port)] {
+        return transport::make_ssh_transport(io, target, client);
       });
     }
     if (candidates.size() == 1) return candidates.front()();
