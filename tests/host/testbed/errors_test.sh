@@ -31,8 +31,14 @@ expect_error() {
 }
 
 chmod 0755 "$base"
+# nobody runs a copy of the tool from a folder it can read: the checkout
+# itself may sit in a private folder (a clone in a `mktemp -d` directory).
+nobody_tools=$(mktemp -d /tmp/reconcile-testbed-nobody.XXXXXX)
+cp -r "$(dirname "$TESTBED")/testbed" "$(dirname "$TESTBED")/testbed.d" "$nobody_tools/"
+chmod -R a+rX "$nobody_tools"
 expect_error "not root: clear error" "must run as root" \
-  setpriv --reuid=65534 --regid=65534 --clear-groups "$TESTBED" up 1 --dir "$base/bed-nobody"
+  setpriv --reuid=65534 --regid=65534 --clear-groups "$nobody_tools/testbed" up 1 --dir "$base/bed-nobody"
+rm -rf "$nobody_tools"
 check "not root: nothing created" test ! -e "$base/bed-nobody"
 
 # A PATH with everything but ssh-keygen.
