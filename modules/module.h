@@ -65,6 +65,10 @@ std::vector<Change> diff_host(const DiffContext& context);
 
 // The module rows, one per file.
 std::vector<ProbeFragment> probe_system(const state::Host& host);
+// Facts only `reconcile facts` shows (block devices, addresses, routes):
+// three execs on the host that planning does not need. parse_system reads
+// them when they are there.
+std::vector<ProbeFragment> probe_inventory();
 Status parse_system(const Sections& sections, const state::Host& host, HostFacts& facts);
 void diff_nothing(const DiffContext& context, std::vector<Change>& changes);
 

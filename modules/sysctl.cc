@@ -36,18 +36,19 @@ std::string render_dropin(const std::map<std::string, std::string>& keys) {
 
 std::vector<ProbeFragment> probe_sysctl(const state::Host& host) {
   if (host.sysctl.empty()) return {};
-  std::string script;
+  // One `grep -H` for all keys prints each live value as "PATH:VALUE" (one
+  // line per line of the file). Not the shell's `read`: it reads a byte at a
+  // time, and a /proc/sys integer read from an offset other than 0 is at its
+  // end ("8192" reads as "8").
+  std::string script = "set --\n";
   size_t index = 0;
   for (const auto& [key, value] : host.sysctl) {
     std::string path = shell_quote(proc_path(key));
-    // Not the shell's `read`: it reads a byte at a time, and a /proc/sys
-    // integer read from an offset other than 0 is at its end ("8192" reads
-    // as "8").
-    script += "if [ -r " + path + " ]; then printf 'live " + std::to_string(index) +
-              " %s\\n' \"$(tr '\\t\\n' '  ' < " + path + ")\"; else echo 'missing " +
+    script += "if [ -r " + path + " ]; then set -- \"$@\" " + path + "; else echo 'missing " +
               std::to_string(index) + "'; fi\n";
     ++index;
   }
+  script += "if [ $# -gt 0 ]; then grep -aH '' -- \"$@\" 2>/dev/null || true; fi\n";
   script += std::string("if [ -f ") + kDropIn + " ]; then digest=$(sha256sum < " + kDropIn +
             " || true); printf 'dropin %s\\n' \"${digest%% *}\"; fi\n";
   return {{"sysctl", script}};
@@ -57,22 +58,46 @@ Status parse_sysctl(const Sections& sections, const state::Host& host, HostFacts
   std::vector<std::string> keys;
   for (const auto& [key, value] : host.sysctl) {
     keys.push_back(key);
-    facts.sysctl.live[key] = std::nullopt;
+    facts.sysctl.live[key] = std::string();
   }
   auto it = sections.find("sysctl");
-  if (it == sections.end()) return ok();
+  if (it == sections.end()) {
+    for (auto& [key, live] : facts.sysctl.live)
+      live = std::nullopt;
+    return ok();
+  }
+  std::map<std::string, std::string> joined;  // key -> the value's lines, joined by spaces
   for (const auto& line : lines_of(it->second.text)) {
+    if (line.starts_with("/")) {
+      // "PATH:VALUE": the longest path of a key that the line starts with.
+      const std::string* owner = nullptr;
+      size_t owner_length = 0;
+      for (const auto& key : keys) {
+        std::string path = proc_path(key);
+        if (line.size() > path.size() && line.compare(0, path.size(), path) == 0 &&
+            line[path.size()] == ':' && path.size() > owner_length) {
+          owner = &key;
+          owner_length = path.size();
+        }
+      }
+      if (owner == nullptr) return data_loss("unexpected sysctl probe line '" + line + "'");
+      std::string& value = joined[*owner];
+      value += (value.empty() ? "" : " ") + line.substr(owner_length + 1);
+      continue;
+    }
     auto [kind, rest] = split_first(line);
     if (kind == "dropin") {
       facts.sysctl.dropin_digest = rest;
       continue;
     }
-    auto [index_text, value] = split_first(rest);
-    size_t index = std::strtoul(index_text.c_str(), nullptr, 10);
-    if ((kind != "live" && kind != "missing") || index >= keys.size()) {
+    size_t index = std::strtoul(rest.c_str(), nullptr, 10);
+    if (kind != "missing" || index >= keys.size() || rest != std::to_string(index)) {
       return data_loss("unexpected sysctl probe line '" + line + "'");
     }
-    if (kind == "live") facts.sysctl.live[keys[index]] = normalise(value);
+    facts.sysctl.live[keys[index]] = std::nullopt;
+  }
+  for (const auto& [key, value] : joined) {
+    if (facts.sysctl.live[key]) facts.sysctl.live[key] = normalise(value);
   }
   return ok();
 }

@@ -43,6 +43,10 @@ asio::awaitable<Result<modules::HostFacts>> probe(const state::Host& host,
                                                   const EngineOptions& options,
                                                   HostReport& report) {
   std::vector<modules::ProbeFragment> fragments = modules::probe_fragments(host);
+  if (options.probe_only) {
+    for (auto& fragment : modules::probe_inventory())
+      fragments.push_back(std::move(fragment));
+  }
   std::string nonce = modules::make_nonce();
   std::string script = modules::script_preamble() + modules::compose_probe(fragments, nonce);
   ++report.round_trips;

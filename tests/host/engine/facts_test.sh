@@ -24,6 +24,14 @@ for h in hosts:
     assert h["facts"]["kernel"], h
     assert h["facts"]["uid"] == 0, h
     assert h["facts"]["hostname"] == h["name"], h
+    # `reconcile facts` also asks for what a plan does not need: block
+    # devices, addresses and routes, from the host's own lsblk and ip.
+    names = [i["ifname"] for i in h["facts"]["interfaces"]]
+    assert "eth0" in names, names
+    assert isinstance(h["facts"]["routes"], list), h["facts"]["routes"]
+    assert "blockdevices" in h["facts"]["block_devices"], h["facts"]["block_devices"]
+    assert h["facts"]["os"]["id"] == "debian", h["facts"]["os"]
+    assert any(m["target"] == "/" for m in h["facts"]["mounts"]), h["facts"]["mounts"]
 PY
 echo "facts of $count hosts: ${baseline}s"
 

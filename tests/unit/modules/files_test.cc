@@ -189,7 +189,8 @@ TEST_CASE("sysctl: live values and the drop-in") {
   state::Host host = host_from_yaml(
       "sysctl:\n  net.ipv4.ip_forward: 0\n  net.ipv4.ip_local_port_range: \"1024  65000\"\n");
   Sections sections;
-  sections["sysctl"].text = "live 0 1\nlive 1 1024\t65000\n";
+  sections["sysctl"].text =
+      "/proc/sys/net/ipv4/ip_forward:1\n/proc/sys/net/ipv4/ip_local_port_range:1024\t65000\n";
   HostFacts facts;
   REQUIRE(parse_sysctl(sections, host, facts).has_value());
   auto changes = diff_module(diff_sysctl, host, facts);
@@ -202,4 +203,31 @@ TEST_CASE("sysctl: live values and the drop-in") {
   facts.sysctl.live["net.ipv4.ip_forward"] = "0";
   facts.sysctl.dropin_digest = sha256_hex(changes[0].input);
   CHECK(diff_module(diff_sysctl, host, facts).empty());
+}
+
+TEST_CASE("sysctl: missing keys, values of several lines, and malformed probe output") {
+  state::Host host = host_from_yaml("sysctl:\n  net.a: 1\n  net.a.b: 2\n  net.c: x\n  net.d: 0\n");
+  HostFacts facts;
+  Sections sections;
+  // grep -H prints one "PATH:LINE" per line of each file; an empty file
+  // prints nothing; keys the host lacks are reported as missing.
+  sections["sysctl"].text =
+      "missing 2\n/proc/sys/net/a:1\n/proc/sys/net/a/b:2\n/proc/sys/net/a/b:3\tfour\n"
+      "dropin abc\n";
+  REQUIRE(parse_sysctl(sections, host, facts).has_value());
+  CHECK(facts.sysctl.live.at("net.a") == "1");
+  CHECK(facts.sysctl.live.at("net.a.b") == "2 3 four");
+  CHECK_FALSE(facts.sysctl.live.at("net.c").has_value());
+  CHECK(facts.sysctl.live.at("net.d") == "");
+  CHECK(facts.sysctl.dropin_digest == "abc");
+
+  for (const char* bad : {"/proc/sys/net/zzz:1\n", "live 0 1\n", "missing 9\n", "missing 1x\n",
+                          "/proc/sys/net/a\n"}) {
+    CAPTURE(bad);
+    HostFacts broken;
+    sections["sysctl"].text = bad;
+    auto status = parse_sysctl(sections, host, broken);
+    REQUIRE_FALSE(status.has_value());
+    CHECK(status.error().message().find("unexpected sysctl probe line") != std::string::npos);
+  }
 }

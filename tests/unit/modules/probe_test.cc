@@ -4,6 +4,7 @@
 #include "modules/probe.h"
 
 #include <doctest/doctest.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,8 +73,25 @@ TEST_CASE("the whole probe runs on this machine's /bin/sh and parses") {
   REQUIRE(sections.has_value());
   auto facts = parse_facts(*sections, host);
   REQUIRE(facts.has_value());
-  CHECK_FALSE(facts->system.kernel.empty());
-  CHECK(facts->system.uid >= 0);
+  // The kernel, architecture and uid come from /proc through the shell's
+  // `read`; they must be what uname(2) and geteuid(2) say.
+  struct utsname name;
+  REQUIRE(uname(&name) == 0);
+  CHECK(facts->system.kernel == name.release);
+  CHECK(facts->system.architecture == name.machine);
+  CHECK(facts->system.uid == static_cast<int>(geteuid()));
+  CHECK_FALSE(facts->system.hostname.empty());
+  CHECK(facts->system.memory_bytes > 0);
+  // os-release and the mount table come through the shell's `read`, line by line.
+  CHECK_FALSE(facts->system.os_id.empty());
+  std::ifstream mounts_file("/proc/self/mounts");
+  size_t mount_lines = 0;
+  for (std::string line; std::getline(mounts_file, line);)
+    ++mount_lines;
+  CHECK(facts->system.mounts.size() == mount_lines);
+  // Block devices and addresses are for `reconcile facts` only.
+  CHECK(facts->system.block_devices.is_null());
+  CHECK(facts->system.interfaces.is_null());
   CHECK(facts->files[0].exists);
   CHECK_FALSE(facts->files[1].exists);
   CHECK(facts->groups.at("root").has_value());

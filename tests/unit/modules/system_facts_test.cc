@@ -96,3 +96,39 @@ TEST_CASE("a system probe without kernel or uid is data loss") {
   state::Host host;
   CHECK_FALSE(parse_system(sections, host, facts).has_value());
 }
+
+TEST_CASE("/run/secrets is a tmpfs when the mount that holds it is one") {
+  auto secrets_tmpfs = [](const std::string& mounts) {
+    Sections sections = sample(
+        "kernel 6.1.0\narch x86_64\nhostname h\nboot bios\ninit systemd\npkg apt\n"
+        "mem_kib 1\nuid 0\nsecrets_dir yes\n",
+        "ID=debian\n");
+    sections["mounts"].text = mounts;
+    HostFacts facts;
+    state::Host host;
+    REQUIRE(parse_system(sections, host, facts).has_value());
+    return facts.system.secrets_tmpfs;
+  };
+  const std::string root = "/dev/vda2 / ext4 rw 0 0\n";
+  CHECK_FALSE(secrets_tmpfs(root));
+  CHECK(secrets_tmpfs(root + "tmpfs /run tmpfs rw 0 0\n"));
+  CHECK(secrets_tmpfs(root + "tmpfs /run/secrets tmpfs rw 0 0\n"));
+  CHECK_FALSE(secrets_tmpfs(root + "tmpfs /run tmpfs rw 0 0\n/dev/vdb /run/secrets ext4 rw 0 0\n"));
+  // A sibling whose name starts the same is not a parent.
+  CHECK_FALSE(secrets_tmpfs(root + "tmpfs /run/secretsx tmpfs rw 0 0\n"));
+  CHECK_FALSE(secrets_tmpfs(root + "tmpfs /ru tmpfs rw 0 0\n"));
+  // A later mount on /run hides the earlier one on /run/secrets.
+  CHECK_FALSE(secrets_tmpfs(root + "tmpfs /run/secrets tmpfs rw 0 0\n/dev/vdc /run ext4 rw 0 0\n"));
+  CHECK(
+      secrets_tmpfs(root + "/dev/vdc /run/secrets ext4 rw 0 0\ntmpfs /run/secrets tmpfs rw 0 0\n"));
+  // Without /run/secrets (no secrets_dir line) it is not a tmpfs, whatever /run is.
+  Sections sections = sample(
+      "kernel 6.1.0\narch x86_64\nhostname h\nboot bios\ninit systemd\npkg apt\n"
+      "mem_kib 1\nuid 0\nsecrets_tmpfs no\n",
+      "ID=debian\n");
+  sections["mounts"].text = root + "tmpfs /run tmpfs rw 0 0\n";
+  HostFacts facts;
+  state::Host host;
+  REQUIRE(parse_system(sections, host, facts).has_value());
+  CHECK_FALSE(facts.system.secrets_tmpfs);
+}
