@@ -149,6 +149,9 @@ run grep -q 'MACAddress=52:54:00:12:34:56' /etc/systemd/network/50-reconcile.net
 state=$(run systemctl is-system-running --wait || true)
 echo "system state: $state"
 [ "$state" = running ] || { run systemctl --failed || true; fail "the system is $state, not running"; }
+# Where the first boot's time went (for the timings in docs/bootstrap.md).
+run systemd-analyze time || true
+run systemd-analyze critical-chain ssh.service || true
 [ "$(run id -u alice)" = 2001 ] || fail "alice does not exist with uid 2001"
 [ "$(run id -gn alice)" = ops ] || fail "alice's primary group is not ops"
 [ "$(run stat -c '%U:%G %a' /etc/reconcile-vm-test)" = "root:ops 640" ] ||
@@ -172,5 +175,6 @@ rc=0
 cat "$VM_WORK/second.txt"
 [ "$rc" = 0 ] || fail "the second plan is not empty (exit $rc)"
 
+awk -v t0="$test_start" '{ t = $1; $1 = ""; printf "==%s at %.1f s\n", $0, t - t0 }' "$VM_WORK/events"
 status=0
 echo "== PASS in $(elapsed)"
