@@ -17,7 +17,11 @@ here=$(dirname "$(readlink -f "$0")")
 # shellcheck source=tests/vm/lib.sh
 . "$here/lib.sh"
 
-reconcile=${1:?usage: bootstrap_test.sh RECONCILE_BINARY}
+reconcile=${1:?usage: bootstrap_test.sh RECONCILE_BINARY [--kexec]}
+# --kexec: then bootstrap the installed system once more, as a provider's
+# stock image running from the target disk: `--kexec` switches it into the
+# in-memory installer (test vm_bootstrap_kexec, label slow).
+kexec_phase=${2:-}
 skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "the VM tests need root"
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
@@ -149,6 +153,9 @@ run grep -q 'MACAddress=52:54:00:12:34:56' /etc/systemd/network/50-reconcile.net
 state=$(run systemctl is-system-running --wait || true)
 echo "system state: $state"
 [ "$state" = running ] || { run systemctl --failed || true; fail "the system is $state, not running"; }
+# Where the first boot's time went (for the timings in docs/bootstrap.md).
+run systemd-analyze time || true
+run systemd-analyze critical-chain ssh.service || true
 [ "$(run id -u alice)" = 2001 ] || fail "alice does not exist with uid 2001"
 [ "$(run id -gn alice)" = ops ] || fail "alice's primary group is not ops"
 [ "$(run stat -c '%U:%G %a' /etc/reconcile-vm-test)" = "root:ops 640" ] ||
@@ -172,5 +179,38 @@ rc=0
 cat "$VM_WORK/second.txt"
 [ "$rc" = 0 ] || fail "the second plan is not empty (exit $rc)"
 
+if [ "$kexec_phase" = --kexec ]; then
+  echo "== bootstrap again from the running system, through --kexec"
+  rc=0
+  "$reconcile" bootstrap vm1 -C "$repo" --ssh-key "$VM_CLIENT_KEY" --no-agent \
+    --known-hosts "$VM_WORK/known_hosts" --install image --image-cache "$VM_IMAGE_CACHE" \
+    --mirror "$VM_MIRROR" --rescue-host-key "$host_key" --identity "$VM_WORK/controller.key" \
+    --kexec "$VM_INSTALLER_DIR" --allow-destructive --boot-timeout 600 \
+    >"$VM_WORK/kexec.out" 2>"$VM_WORK/kexec.err" || rc=$?
+  cat "$VM_WORK/kexec.out"
+  grep -E '\] [a-z]+: done in|installer|answers|kexec' "$VM_WORK/kexec.err" || true
+  [ "$rc" = 0 ] || { tail -n 40 "$VM_WORK/kexec.err"; fail "bootstrap --kexec exited $rc"; }
+  grep -q 'the installer answers SSH with the pinned key' "$VM_WORK/kexec.err" ||
+    fail "the installer did not answer with its pinned key"
+  grep -q 'kexec: done in' "$VM_WORK/kexec.err" || fail "no kexec step ran"
+  kexec_key=$(grep -A1 'pinned for this run' "$VM_WORK/kexec.out" | tail -1 | sed 's/^ *//')
+  case $kexec_key in ssh-ed25519\ *) ;; *) fail "no host key line in the --kexec output" ;; esac
+  [ "$kexec_key" != "$host_key" ] || fail "the --kexec run kept the old host key"
+  echo "[127.0.0.1]:$VM_PORT $kexec_key" >"$VM_WORK/kexec_known_hosts"
+  run2() { vm_ssh "$VM_WORK/kexec_known_hosts" "$(printf '%q ' "$@")"; }
+  [ "$(run2 cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub)" = "$kexec_key" ] ||
+    fail "after --kexec, the host's key file differs from the pinned key"
+  [ "$(run2 findmnt -n -o SOURCE /)" = /dev/vda3 ] || fail "after --kexec, / is not /dev/vda3"
+  [ "$(run2 cat /run/secrets/app-token)" = "$token" ] || fail "after --kexec, the secret differs"
+  [ "$(run2 id -u alice)" = 2001 ] || fail "after --kexec, alice is missing"
+  sed -i "s|host_key: \"$host_key\"|host_key: \"$kexec_key\"|" "$repo/hosts/vm1.yaml"
+  rc=0
+  "$reconcile" --dry-run -C "$repo" --host vm1 --ssh-key "$VM_CLIENT_KEY" --no-agent \
+    --known-hosts /dev/null --identity "$VM_WORK/controller.key" >"$VM_WORK/third.txt" 2>&1 || rc=$?
+  cat "$VM_WORK/third.txt"
+  [ "$rc" = 0 ] || fail "the plan after --kexec is not empty (exit $rc)"
+fi
+
+awk -v t0="$test_start" '{ t = $1; $1 = ""; printf "==%s at %.1f s\n", $0, t - t0 }' "$VM_WORK/events"
 status=0
 echo "== PASS in $(elapsed)"

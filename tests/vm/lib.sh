@@ -60,7 +60,10 @@ vm_start() {
 
 vm_stop() {
   touch "$VM_WORK/stop"
-  local pid
+  local pid socket
+  for socket in "$VM_WORK"/*.ssh; do
+    [ -S "$socket" ] && ssh -o ControlPath="$socket" -O exit vm >/dev/null 2>&1
+  done
   # QEMU removes its pid file when it exits: read it once, quietly.
   pid=$(cat "$VM_WORK/qemu.pid" 2>/dev/null || true)
   if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
@@ -73,11 +76,17 @@ vm_stop() {
 }
 
 # vm_ssh KNOWN_HOSTS COMMAND...: OpenSSH into the guest, host key checked.
+# One connection per KNOWN_HOSTS file is kept open and shared (a handshake
+# costs about a second in an emulated guest). The control socket is named
+# after the known_hosts file, never after host and port: the rescue system
+# and the installed system answer on the same port with different keys, and
+# a command meant for one must never ride on the other's connection.
 vm_ssh() {
   local known_hosts=$1
   shift
   ssh -i "$VM_CLIENT_KEY" -p "$VM_PORT" -o UserKnownHostsFile="$known_hosts" \
     -o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR \
+    -o ControlMaster=auto -o ControlPath="$known_hosts.ssh" -o ControlPersist=120 \
     root@127.0.0.1 "$@"
 }
 
