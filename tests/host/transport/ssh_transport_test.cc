@@ -241,8 +241,11 @@ TEST_CASE("ssh: a blackholed host times out on its own while 9 others finish") {
   }
   blackhole("127.0.0.99", 22);
   asio::io_context io;
+  // The timeout is long enough that the 9 others finish well inside it even
+  // on a loaded machine (a VM test may run beside this one): what is checked
+  // is that they do not wait for the blackholed host, not how fast they are.
   SshClientOptions options = default_client();
-  options.connect_timeout = std::chrono::seconds(2);
+  options.connect_timeout = std::chrono::seconds(5);
   std::vector<std::unique_ptr<Transport>> transports;
   std::vector<std::optional<Result<Output>>> results(10);
   std::vector<double> finished(10);
@@ -266,8 +269,8 @@ TEST_CASE("ssh: a blackholed host times out on its own while 9 others finish") {
   CHECK((*results[0]).error().code() == ErrorCode::kDeadlineExceeded);
   MESSAGE("blackholed host failed after " << finished[0]
                                           << " s: " << (*results[0]).error().message());
-  CHECK(finished[0] >= 1.9);
-  CHECK(finished[0] < 4.0);
+  CHECK(finished[0] >= 4.9);
+  CHECK(finished[0] < 10.0);
   double slowest = 0;
   for (int i = 1; i < 10; ++i) {
     REQUIRE(results[i].has_value());
@@ -276,7 +279,7 @@ TEST_CASE("ssh: a blackholed host times out on its own while 9 others finish") {
     slowest = std::max(slowest, finished[i]);
   }
   MESSAGE("the 9 reachable hosts were done after " << slowest << " s");
-  CHECK(slowest < 1.5);
+  CHECK(slowest < finished[0]);
 }
 
 TEST_CASE("ssh: a host that accepts TCP but never speaks SSH times out on its own") {
