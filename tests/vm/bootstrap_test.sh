@@ -25,6 +25,9 @@ kexec_phase=${2:-}
 skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "the VM tests need root"
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
+# UEFI firmware for the last boot (Debian package ovmf).
+ovmf=/usr/share/ovmf/OVMF.fd
+[ -r "$ovmf" ] || skip "no UEFI firmware at $ovmf (Debian package ovmf)"
 cache=${RECONCILE_VM_CACHE:-/var/cache/reconcile-vm}
 [ -s "$cache/assets.env" ] || skip "no VM assets in $cache (tools/build-vm-assets failed or did not run)"
 # shellcheck disable=SC1091
@@ -147,6 +150,8 @@ grep -q '^vda3 root ext4 /$' <<<"$layout" || fail "vda3 is not the ext4 root"
 root_uuid=$(run findmnt -n -o UUID /)
 run grep -q "^UUID=$root_uuid / ext4" /etc/fstab || fail "fstab does not mount / by UUID"
 run test -f /boot/efi/EFI/BOOT/BOOTX64.EFI || fail "no UEFI GRUB on the ESP"
+# This boot went through SeaBIOS; the UEFI boot comes at the end.
+run test ! -d /sys/firmware/efi || fail "the first boot should have been a BIOS boot"
 [ "$(run hostname)" = vm1 ] || fail "the hostname is not vm1"
 run grep -q 'MACAddress=52:54:00:12:34:56' /etc/systemd/network/50-reconcile.network ||
   fail "no networkd configuration for the NIC"
@@ -210,6 +215,34 @@ if [ "$kexec_phase" = --kexec ]; then
   cat "$VM_WORK/third.txt"
   [ "$rc" = 0 ] || fail "the plan after --kexec is not empty (exit $rc)"
 fi
+
+# The installed system boots with UEFI as well: the same disk, OVMF instead
+# of SeaBIOS, no NVRAM entries, so the firmware takes GRUB from the ESP's
+# removable path (EFI/BOOT/BOOTX64.EFI).
+echo "== reboot with UEFI firmware (OVMF)"
+final_known_hosts=$VM_WORK/new_known_hosts
+[ "$kexec_phase" != --kexec ] || final_known_hosts=$VM_WORK/kexec_known_hosts
+echo "$ovmf" >"$VM_WORK/firmware"
+exits_before=$(grep -c 'exited$' "$VM_WORK/events")
+# (The image has no D-Bus: systemctl says it cannot reach logind's bus and
+# reboots through systemd directly.)
+vm_ssh "$final_known_hosts" systemctl reboot 2>/dev/null || true
+ssh -o ControlPath="$final_known_hosts.ssh" -O exit vm >/dev/null 2>&1 || true
+deadline=$(($(date +%s) + 120))
+# The old system may still answer while it shuts down: wait for QEMU to exit.
+until [ "$(grep -c 'exited$' "$VM_WORK/events")" -gt "$exits_before" ]; do
+  [ "$(date +%s)" -lt "$deadline" ] || fail "the installed system did not shut down for the UEFI boot"
+  sleep 0.5
+done
+vm_wait_ssh "$final_known_hosts" 300 || fail "the installed system did not answer SSH after a UEFI boot"
+echo "== UEFI boot answered after $(elapsed)"
+uefi() { vm_ssh "$final_known_hosts" "$(printf '%q ' "$@")"; }
+uefi test -d /sys/firmware/efi || fail "the system did not boot with UEFI firmware"
+echo "UEFI: $(uefi cat /sys/firmware/efi/fw_platform_size)-bit firmware, $(uefi ls /sys/firmware/efi/efivars | wc -l) EFI variables"
+[ "$(uefi findmnt -n -o SOURCE /)" = /dev/vda3 ] || fail "after the UEFI boot, / is not /dev/vda3"
+[ "$(uefi hostname)" = vm1 ] || fail "after the UEFI boot, the hostname is not vm1"
+state=$(uefi systemctl is-system-running --wait || true)
+[ "$state" = running ] || { uefi systemctl --failed || true; fail "after the UEFI boot the system is $state"; }
 
 awk -v t0="$test_start" '{ t = $1; $1 = ""; printf "==%s at %.1f s\n", $0, t - t0 }' "$VM_WORK/events"
 status=0

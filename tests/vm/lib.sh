@@ -50,7 +50,11 @@ vm_start() {
     echo "$(date +%s.%N) rescue exited" >>"$VM_WORK/events"
     boot=1
     while [ ! -e "$VM_WORK/stop" ] && [ "$boot" -le 3 ]; do
-      vm_qemu "disk$boot" -boot c >"$VM_WORK/qemu-disk$boot.log" 2>&1
+      # $VM_WORK/firmware, when a test writes it, names the firmware of the
+      # next boots (OVMF for UEFI); SeaBIOS otherwise.
+      firmware=()
+      if [ -s "$VM_WORK/firmware" ]; then firmware=(-bios "$(cat "$VM_WORK/firmware")"); fi
+      vm_qemu "disk$boot" -boot c "${firmware[@]}" >"$VM_WORK/qemu-disk$boot.log" 2>&1
       echo "$(date +%s.%N) disk boot $boot exited" >>"$VM_WORK/events"
       boot=$((boot + 1))
     done
