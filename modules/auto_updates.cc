@@ -164,8 +164,7 @@ std::string render_auto_updates(const state::AutoUpdates& updates) {
 std::vector<ProbeFragment> probe_auto_updates(const state::Host& host) {
   if (!host.security.auto_updates) return {};
   std::string script = needed_packages_probe({kPackage});
-  script += std::string("if [ -f ") + kSettingsFile + " ]; then digest=$(sha256sum < " +
-            kSettingsFile + "); printf 'file %s\\n' \"${digest%% *}\"; fi\n";
+  script += file_digest_probe(kSettingsFile, "file");
   script +=
       "if command -v apt-config >/dev/null 2>&1; then\n"
       "  apt-config dump 2>/dev/null | grep -E "

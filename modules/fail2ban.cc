@@ -241,8 +241,7 @@ std::string render_fail2ban_jails(const state::Host& host, bool journal_backend)
 std::vector<ProbeFragment> probe_fail2ban(const state::Host& host) {
   if (!host.security.fail2ban) return {};
   std::string script = needed_packages_probe({"fail2ban", "nftables", "python3-systemd"});
-  script += std::string("if [ -f ") + kJailFile + " ]; then digest=$(sha256sum < " + kJailFile +
-            "); printf 'jail %s\\n' \"${digest%% *}\"; fi\n";
+  script += file_digest_probe(kJailFile, "jail");
   script +=
       "if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then\n"
       "  s=$(systemctl is-enabled fail2ban.service 2>/dev/null || true)\n"

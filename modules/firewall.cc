@@ -370,9 +370,7 @@ std::vector<ProbeFragment> probe_firewall(const state::Host& host) {
   script += "fi\n";
   script += std::string("if [ -r ") + kStateFile + " ]; then printf 'state %s\\n' \"$(head -n 1 " +
             kStateFile + ")\"; fi\n";
-  script += std::string("if [ -f ") + kPersistedFile +
-            " ]; then printf 'file %s\\n' \"$(sha256sum < " + kPersistedFile +
-            " | cut -d' ' -f1)\"; fi\n";
+  script += file_digest_probe(kPersistedFile, "file");
   script += std::string("if [ -f ") + kMainConfig + " ] && grep -Eq " +
             shell_quote(kIncludePattern) + " " + kMainConfig +
             "; then echo 'include yes'; else echo 'include no'; fi\n";

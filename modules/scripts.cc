@@ -31,6 +31,11 @@ std::string take_line_function() {
          "}\n";
 }
 
+std::string file_digest_probe(const std::string& path, const std::string& label) {
+  return "if [ -f " + path + " ]; then digest=$(sha256sum < " + path + " || true); printf '" +
+         label + " %s\\n' \"${digest%% *}\"; fi\n";
+}
+
 std::string script_preamble() {
   return "set -eu\n"
          "export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"

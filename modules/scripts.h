@@ -21,6 +21,10 @@ std::string atomic_write_script(const std::string& target, const std::string& ow
 // of $VAR into $line. VAR must be a fixed variable name, never a value.
 std::string take_line_function();
 
+// A probe line "LABEL SHA256" with the digest of the regular file `path` (a
+// shell word), or nothing when there is no such file: one exec.
+std::string file_digest_probe(const std::string& path, const std::string& label);
+
 // The common preamble of every remote script: errexit, nounset, a sane PATH
 // and C locale, and a private umask.
 std::string script_preamble();

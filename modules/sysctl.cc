@@ -49,40 +49,35 @@ std::vector<ProbeFragment> probe_sysctl(const state::Host& host) {
     ++index;
   }
   script += "if [ $# -gt 0 ]; then grep -aH '' -- \"$@\" 2>/dev/null || true; fi\n";
-  script += std::string("if [ -f ") + kDropIn + " ]; then digest=$(sha256sum < " + kDropIn +
-            " || true); printf 'dropin %s\\n' \"${digest%% *}\"; fi\n";
+  script += file_digest_probe(kDropIn, "dropin");
   return {{"sysctl", script}};
 }
 
 Status parse_sysctl(const Sections& sections, const state::Host& host, HostFacts& facts) {
   std::vector<std::string> keys;
+  std::vector<std::string> paths;
   for (const auto& [key, value] : host.sysctl) {
     keys.push_back(key);
-    facts.sysctl.live[key] = std::string();
+    paths.push_back(proc_path(key));
+    facts.sysctl.live[key] = std::nullopt;
   }
   auto it = sections.find("sysctl");
-  if (it == sections.end()) {
-    for (auto& [key, live] : facts.sysctl.live)
-      live = std::nullopt;
-    return ok();
-  }
-  std::map<std::string, std::string> joined;  // key -> the value's lines, joined by spaces
+  if (it == sections.end()) return ok();
+  std::vector<bool> missing(keys.size(), false);
+  std::vector<std::string> values(keys.size());  // a value's lines, joined by spaces
   for (const auto& line : lines_of(it->second.text)) {
     if (line.starts_with("/")) {
       // "PATH:VALUE": the longest path of a key that the line starts with.
-      const std::string* owner = nullptr;
-      size_t owner_length = 0;
-      for (const auto& key : keys) {
-        std::string path = proc_path(key);
+      std::optional<size_t> owner;
+      for (size_t i = 0; i < paths.size(); ++i) {
+        const std::string& path = paths[i];
         if (line.size() > path.size() && line.compare(0, path.size(), path) == 0 &&
-            line[path.size()] == ':' && path.size() > owner_length) {
-          owner = &key;
-          owner_length = path.size();
+            line[path.size()] == ':' && (!owner || path.size() > paths[*owner].size())) {
+          owner = i;
         }
       }
-      if (owner == nullptr) return data_loss("unexpected sysctl probe line '" + line + "'");
-      std::string& value = joined[*owner];
-      value += (value.empty() ? "" : " ") + line.substr(owner_length + 1);
+      if (!owner) return data_loss("unexpected sysctl probe line '" + line + "'");
+      values[*owner] += line.substr(paths[*owner].size() + 1) + " ";
       continue;
     }
     auto [kind, rest] = split_first(line);
@@ -94,10 +89,10 @@ Status parse_sysctl(const Sections& sections, const state::Host& host, HostFacts
     if (kind != "missing" || index >= keys.size() || rest != std::to_string(index)) {
       return data_loss("unexpected sysctl probe line '" + line + "'");
     }
-    facts.sysctl.live[keys[index]] = std::nullopt;
+    missing[index] = true;
   }
-  for (const auto& [key, value] : joined) {
-    if (facts.sysctl.live[key]) facts.sysctl.live[key] = normalise(value);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (!missing[i]) facts.sysctl.live[keys[i]] = normalise(values[i]);
   }
   return ok();
 }
