@@ -10,9 +10,11 @@
 # Variables set before it: TARGET RELEASE ARCH MIRROR DEV (bind|none).
 # The tree it leaves has no SSH host keys and an empty machine-id: per-host
 # identity is placed by the bootstrap's configure step, never shared.
+# With LIST_PACKAGES=1 (and ARCH) it only prints the packages it asks for:
+# debootstrap's --include list on one line, the chroot's on the next
+# (tools/build-local-mirror).
 set -eu
-: "${TARGET:?}" "${RELEASE:?}" "${ARCH:?}" "${MIRROR:?}" "${DEV:?}"
-export DEBIAN_FRONTEND=noninteractive LC_ALL=C
+: "${ARCH:?}"
 case $ARCH in
   amd64) extra="linux-image-amd64 grub-pc grub-efi-amd64-bin efibootmgr" ;;
   arm64) extra="linux-image-arm64 grub-efi-arm64 efibootmgr" ;;
@@ -22,6 +24,12 @@ esac
 # it on every run; the file system tools of every layout (fsck at boot).
 base=systemd-sysv,udev,openssh-server,iproute2,kmod,procps,fdisk,e2fsprogs,dosfstools
 base=$base,xfsprogs,btrfs-progs,lvm2,ca-certificates,zstd,initramfs-tools,less
+if [ "${LIST_PACKAGES:-}" = 1 ]; then
+  printf '%s\n%s\n' "$base" "$extra"
+  exit 0
+fi
+: "${TARGET:?}" "${RELEASE:?}" "${MIRROR:?}" "${DEV:?}"
+export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 log=$(mktemp /tmp/install-debian.XXXXXX)
 step() { echo "install-debian: $*"; }
 

@@ -9,6 +9,13 @@
 # age identity from the secrets store, and an empty plan from a second,
 # ordinary run.
 #
+# With --debootstrap (test vm_bootstrap_debootstrap, label slow) the route is
+# `--install debootstrap` instead: debootstrap and the chroot's apt run in the
+# guest, against a partial Debian mirror (tools/build-local-mirror, cached
+# beside the other assets) that this script serves on loopback. The guest's
+# user-mode network is restricted: its only way out is a forward of
+# 10.0.2.100:80 to that server, so every package provably comes from it.
+#
 # Needs root, qemu-system-x86_64 and the assets of tools/build-vm-assets
 # (the `vm_assets` fixture builds them; their cache is $RECONCILE_VM_CACHE).
 # Exits 77 (skipped) with the reason when QEMU cannot run here.
@@ -17,11 +24,13 @@ here=$(dirname "$(readlink -f "$0")")
 # shellcheck source=tests/vm/lib.sh
 . "$here/lib.sh"
 
-reconcile=${1:?usage: bootstrap_test.sh RECONCILE_BINARY [--kexec]}
+reconcile=${1:?usage: bootstrap_test.sh RECONCILE_BINARY [--kexec|--debootstrap]}
 # --kexec: then bootstrap the installed system once more, as a provider's
 # stock image running from the target disk: `--kexec` switches it into the
 # in-memory installer (test vm_bootstrap_kexec, label slow).
-kexec_phase=${2:-}
+# --debootstrap: install with debootstrap from a local mirror (see above).
+mode=${2:-}
+case $mode in "" | --kexec | --debootstrap) ;; *) echo "bootstrap_test.sh: unknown mode $mode" >&2; exit 1 ;; esac
 skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "the VM tests need root"
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
@@ -34,17 +43,40 @@ cache=${RECONCILE_VM_CACHE:-/var/cache/reconcile-vm}
 . "$cache/assets.env"
 
 test_start=$(date +%s)
+if [ "$mode" = --debootstrap ]; then
+  command -v socat >/dev/null || skip "socat is not installed (tools/install-deps)"
+  # The partial mirror, cached by the scripts that decide its content.
+  mirror_hash=$(cat "$here/../../tools/build-local-mirror" \
+    "$here/../../reconciler/bootstrap/install_debian.sh" | sha256sum | cut -c1-12)
+  local_mirror=$cache/mirror-$mirror_hash
+  (
+    flock 9
+    if [ ! -s "$local_mirror/packages.txt" ]; then
+      rm -rf "$local_mirror.tmp"
+      "$here/../../tools/build-local-mirror" --mirror "$VM_MIRROR" "$local_mirror.tmp"
+      mv "$local_mirror.tmp" "$local_mirror"
+      for old in "$cache"/mirror-*; do [ "$old" = "$local_mirror" ] || rm -rf "$old"; done
+    fi
+  ) 9>"$cache/.lock"
+  echo "== local mirror $local_mirror ready after $(($(date +%s) - test_start)) s"
+fi
 VM_WORK=$(mktemp -d /tmp/reconcile-vm-test.XXXXXX)
 VM_PORT=$(vm_free_port)
 status=1
+mirror_server=
 finish() {
   vm_stop
+  if [ -n "$mirror_server" ]; then
+    kill "$mirror_server" 2>/dev/null || true
+    wait "$mirror_server" 2>/dev/null || true
+  fi
   if [ "$status" != 0 ]; then
     echo "---- bootstrap stderr (tail)"; tail -n 40 "$VM_WORK/bootstrap.err" 2>/dev/null || true
     for log in "$VM_WORK"/serial-*.log; do
       [ -f "$log" ] && { echo "---- $log (tail)"; tail -n 30 "$log"; }
     done
     echo "---- events"; cat "$VM_WORK/events" 2>/dev/null || true
+    [ -f "$VM_WORK/mirror.log" ] && { echo "---- mirror.log (tail)"; tail -n 20 "$VM_WORK/mirror.log"; }
   fi
   rm -rf "$VM_WORK"
 }
@@ -53,6 +85,17 @@ trap 'exit 143' TERM INT HUP  # so that a ctest timeout still stops QEMU
 fail() { echo "FAIL: $*"; exit 1; }
 elapsed() { echo "$(($(date +%s) - test_start)) s"; }
 
+install=(--install image --image-cache "$VM_IMAGE_CACHE" --mirror "$VM_MIRROR")
+if [ "$mode" = --debootstrap ]; then
+  mirror_port=$(vm_free_port)
+  python3 -m http.server --bind 127.0.0.1 --directory "$local_mirror" "$mirror_port" \
+    >"$VM_WORK/mirror.log" 2>&1 &
+  mirror_server=$!
+  # No route out: the guest reaches only sshd's forward and the mirror.
+  VM_NETDEV_EXTRA=",restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:socat - TCP:127.0.0.1:$mirror_port"
+  install=(--install debootstrap --mirror http://10.0.2.100/debian)
+  echo "== mirror on 127.0.0.1:$mirror_port, the guest's http://10.0.2.100/debian"
+fi
 echo "== VM on 127.0.0.1:$VM_PORT ($(vm_accel_args)), work $VM_WORK"
 vm_start
 echo "[127.0.0.1]:$VM_PORT $(cut -d' ' -f1,2 "$VM_RESCUE_HOST_KEY")" >"$VM_WORK/rescue_known_hosts"
@@ -99,8 +142,7 @@ token="token-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 printf '%s\n' "$token" | age -r "$(age-keygen -y "$VM_WORK/controller.key")" -o "$repo/secrets/app-token.age"
 
 common=(-C "$repo" --ssh-key "$VM_CLIENT_KEY" --no-agent --known-hosts "$VM_WORK/known_hosts"
-  --install image --image-cache "$VM_IMAGE_CACHE" --mirror "$VM_MIRROR"
-  --rescue-host-key "$VM_RESCUE_HOST_KEY" --identity "$VM_WORK/controller.key")
+  "${install[@]}" --rescue-host-key "$VM_RESCUE_HOST_KEY" --identity "$VM_WORK/controller.key")
 
 echo "== dry run"
 rc=0
@@ -113,6 +155,10 @@ grep -q "GRUB: BIOS (i386-pc) on /dev/vda; UEFI (x86_64-efi) in /boot/efi" "$VM_
   fail "the plan does not install GRUB for both BIOS and UEFI"
 grep -q "decrypted from secrets/hosts/vm1.age" "$VM_WORK/plan.txt" ||
   fail "the plan does not deliver the host's age identity"
+if [ "$mode" = --debootstrap ]; then
+  grep -q "debootstrap Debian bookworm amd64 into /mnt" "$VM_WORK/plan.txt" ||
+    fail "the plan does not install with debootstrap"
+fi
 vm_ssh "$VM_WORK/rescue_known_hosts" 'test ! -e /dev/vda1' || fail "the dry run changed the disk"
 
 echo "== without --allow-destructive"
@@ -175,6 +221,17 @@ root 700" ] || fail "host.key is not root's with mode 0600 in a 0700 directory"
 [ "$(run stat -c '%U:%G %a' /run/secrets/app-token)" = "alice:ops 440" ] ||
   fail "/run/secrets/app-token has the wrong owner or mode"
 [ "$(run cat /run/secrets/app-token)" = "$token" ] || fail "the secret's content differs"
+if [ "$mode" = --debootstrap ]; then
+  # debootstrap wrote the mirror it used into the new system's sources.list
+  # (an image would name $VM_MIRROR), and the local mirror served it all.
+  run grep -q '^deb http://10.0.2.100/debian bookworm main$' /etc/apt/sources.list ||
+    fail "the installed system's sources.list does not name the local mirror"
+  pool_gets=$(grep -ac '"GET /debian/pool/.*" 200 ' "$VM_WORK/mirror.log" || true)
+  echo "local mirror: $pool_gets packages served, $(grep -ac '" 200 ' "$VM_WORK/mirror.log") requests"
+  [ "$pool_gets" -ge "$(find "$local_mirror/debian/pool" -name '*.deb' | wc -l)" ] ||
+    fail "the guest fetched fewer packages ($pool_gets) than the mirror holds"
+  if grep -a '" [45][0-9][0-9] ' "$VM_WORK/mirror.log"; then fail "the guest asked the mirror for files it lacks"; fi
+fi
 
 echo "== second run: the plan must be empty"
 sed -i "s|^ssh: { port: $VM_PORT }|ssh: { port: $VM_PORT, host_key: \"$host_key\" }|" "$repo/hosts/vm1.yaml"
@@ -184,7 +241,7 @@ rc=0
 cat "$VM_WORK/second.txt"
 [ "$rc" = 0 ] || fail "the second plan is not empty (exit $rc)"
 
-if [ "$kexec_phase" = --kexec ]; then
+if [ "$mode" = --kexec ]; then
   echo "== bootstrap again from the running system, through --kexec"
   rc=0
   "$reconcile" bootstrap vm1 -C "$repo" --ssh-key "$VM_CLIENT_KEY" --no-agent \
@@ -221,7 +278,7 @@ fi
 # removable path (EFI/BOOT/BOOTX64.EFI).
 echo "== reboot with UEFI firmware (OVMF)"
 final_known_hosts=$VM_WORK/new_known_hosts
-[ "$kexec_phase" != --kexec ] || final_known_hosts=$VM_WORK/kexec_known_hosts
+[ "$mode" != --kexec ] || final_known_hosts=$VM_WORK/kexec_known_hosts
 echo "$ovmf" >"$VM_WORK/firmware"
 exits_before=$(grep -c 'exited$' "$VM_WORK/events")
 # (The image has no D-Bus: systemctl says it cannot reach logind's bus and

@@ -28,6 +28,9 @@ vm_free_port() {
 }
 
 # vm_qemu TAG ARGS...: one QEMU run in the foreground; its pid in $VM_WORK/qemu.pid.
+# $VM_NETDEV_EXTRA, when set, is appended to the user-mode netdev's options
+# (",restrict=on,guestfwd=..." for a guest whose only network is a service
+# on this machine's loopback).
 vm_qemu() {
   local tag=$1
   shift
@@ -36,7 +39,7 @@ vm_qemu() {
   qemu-system-x86_64 $(vm_accel_args) -nodefaults -m 1024 -smp 2 -display none -no-reboot \
     -serial "file:$VM_WORK/serial-$tag.log" -monitor none \
     -drive "file=$VM_WORK/disk.qcow2,if=virtio,format=qcow2,cache=unsafe" \
-    -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$VM_PORT-:22" \
+    -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$VM_PORT-:22${VM_NETDEV_EXTRA:-}" \
     -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56 \
     -device virtio-rng-pci -pidfile "$VM_WORK/qemu.pid" "$@"
 }
