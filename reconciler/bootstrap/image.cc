@@ -15,7 +15,7 @@ std::string_view install_debian_script() {
 }
 
 std::string install_debian_command(const std::string& target_word, const ImageSpec& spec,
-                                   const std::string& dev) {
+                                   const std::string& dev, const std::string& phase) {
   // The script goes to a file, not to `sh -s`: apt and dpkg inside it must
   // not read (and eat) the rest of a script from their stdin.
   std::string out = "rb_install=$(mktemp /tmp/install-debian.XXXXXX)\n";
@@ -25,7 +25,8 @@ std::string install_debian_command(const std::string& target_word, const ImageSp
   out += "RECONCILE_INSTALL_DEBIAN\n";
   out += "TARGET=" + target_word + " RELEASE=" + shell_quote(spec.release) +
          " ARCH=" + shell_quote(spec.arch) + " MIRROR=" + shell_quote(spec.mirror) +
-         " DEV=" + shell_quote(dev) + " /bin/sh \"$rb_install\" </dev/null\n";
+         " DEV=" + shell_quote(dev) + " PHASE=" + shell_quote(phase) +
+         " /bin/sh \"$rb_install\" </dev/null\n";
   out += "rm -f \"$rb_install\"\n";
   return out;
 }

@@ -29,9 +29,10 @@ struct ImageSpec {
 std::string_view install_debian_script();
 
 // Shell lines that run install_debian.sh into the directory `target_word`
-// (a shell word: quoted, or "$variable") with DEV=`dev` ("bind" or "none").
+// (a shell word: quoted, or "$variable") with DEV=`dev` ("bind" or "none")
+// and PHASE=`phase` ("all", "base" or "kernel").
 std::string install_debian_command(const std::string& target_word, const ImageSpec& spec,
-                                   const std::string& dev);
+                                   const std::string& dev, const std::string& phase = "all");
 
 // "debian-bookworm-amd64-1a2b3c4d5e6f": release, architecture and the first
 // 12 hex digits of the script's SHA-256.

@@ -7,7 +7,10 @@
 # build time), and its SHA-256 is part of the image cache key, so editing it
 # invalidates cached images.
 #
-# Variables set before it: TARGET RELEASE ARCH MIRROR DEV (bind|none).
+# Variables set before it: TARGET RELEASE ARCH MIRROR DEV (bind|none), and
+# PHASE: all (the default), base (debootstrap only) or kernel (the chroot
+# part only, into a tree that PHASE=base made); the debootstrap route runs
+# the two phases as two steps, so its progress says which one is running.
 # The tree it leaves has no SSH host keys and an empty machine-id: per-host
 # identity is placed by the bootstrap's configure step, never shared.
 # With LIST_PACKAGES=1 (and ARCH) it only prints the packages it asks for:
@@ -29,17 +32,33 @@ if [ "${LIST_PACKAGES:-}" = 1 ]; then
   exit 0
 fi
 : "${TARGET:?}" "${RELEASE:?}" "${MIRROR:?}" "${DEV:?}"
+phase=${PHASE:-all}
+case $phase in
+  all | base | kernel) ;;
+  *) echo "install-debian: unknown PHASE $phase (all, base or kernel)" >&2; exit 1 ;;
+esac
+if [ "$phase" = kernel ] && [ ! -x "$TARGET/usr/bin/apt-get" ]; then
+  echo "install-debian: no base system in $TARGET (PHASE=base first)" >&2
+  exit 1
+fi
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 log=$(mktemp /tmp/install-debian.XXXXXX)
 step() { echo "install-debian: $*"; }
 
-# The tree's top becomes the new system's "/" (a mktemp -d would leave 0700).
-chmod 0755 "$TARGET"
-step "debootstrap $RELEASE ($ARCH) from $MIRROR"
-if ! debootstrap --variant=minbase --arch="$ARCH" --include="$base" \
-  "$RELEASE" "$TARGET" "$MIRROR" >"$log" 2>&1; then
-  tail -n 30 "$log" >&2
-  exit 1
+if [ "$phase" != kernel ]; then
+  # The tree's top becomes the new system's "/" (a mktemp -d would leave 0700).
+  chmod 0755 "$TARGET"
+  step "debootstrap $RELEASE ($ARCH) from $MIRROR"
+  if ! debootstrap --variant=minbase --arch="$ARCH" --include="$base" \
+    "$RELEASE" "$TARGET" "$MIRROR" >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    exit 1
+  fi
+  if [ "$phase" = base ]; then
+    rm -f "$log"
+    step "base system done"
+    exit 0
+  fi
 fi
 
 mounted=

@@ -175,14 +175,27 @@ asio::awaitable<Status> Bootstrap::install() {
   }
   auto start = Clock::now();
   if (m_options.settings.install == InstallMethod::kDebootstrap) {
-    Ticker ticker(m_env.io, std::chrono::seconds(30), [&] {
-      say("debootstrap still running (" + seconds_text(seconds_since(start)) + ")");
-    });
-    CO_TRY_ASSIGN(output, co_await run_script(
+    {
+      Ticker ticker(m_env.io, std::chrono::seconds(30), [&] {
+        say("debootstrap still running (" + seconds_text(seconds_since(start)) + ")");
+      });
+      CO_TRY_ASSIGN(base, co_await run_script(
                               "debootstrap",
-                              debootstrap_script(m_decisions.mount_root, m_decisions.image, id), {},
-                              m_options.install_timeout));
-    (void)output;
+                              debootstrap_base_script(m_decisions.mount_root, m_decisions.image),
+                              {}, m_options.install_timeout));
+      (void)base;
+    }
+    auto kernel_start = Clock::now();
+    say("debootstrap done in " + seconds_text(seconds_since(start)) +
+        "; the kernel and GRUB in a chroot next");
+    Ticker ticker(m_env.io, std::chrono::seconds(30), [&] {
+      say("kernel and GRUB still installing (" + seconds_text(seconds_since(kernel_start)) + ")");
+    });
+    CO_TRY_ASSIGN(kernel, co_await run_script("the kernel and GRUB",
+                                              debootstrap_kernel_script(m_decisions.mount_root,
+                                                                        m_decisions.image, id),
+                                              {}, m_options.install_timeout));
+    (void)kernel;
     co_return ok();
   }
   std::string path = image_path(m_options.settings.image_cache, m_decisions.image);

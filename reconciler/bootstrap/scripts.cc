@@ -62,10 +62,15 @@ std::string install_marker_script(const std::string& mount_root) {
          " 2>/dev/null || true\n";
 }
 
-std::string debootstrap_script(const std::string& mount_root, const ImageSpec& spec,
-                               const std::string& install_id) {
+std::string debootstrap_base_script(const std::string& mount_root, const ImageSpec& spec) {
   std::string out = "set -eu\nroot=" + shell_quote(mount_root) + "\n";
-  out += install_debian_command("\"$root\"", spec, "bind");
+  return out + install_debian_command("\"$root\"", spec, "bind", "base");
+}
+
+std::string debootstrap_kernel_script(const std::string& mount_root, const ImageSpec& spec,
+                                      const std::string& install_id) {
+  std::string out = "set -eu\nroot=" + shell_quote(mount_root) + "\n";
+  out += install_debian_command("\"$root\"", spec, "bind", "kernel");
   out += "mkdir -p \"$root/var/lib/reconcile\"\n";
   out += "printf '%s\\n' " + shell_quote(install_id) +
          " >\"$root/var/lib/reconcile/bootstrap-install\"\nsync\n";

@@ -44,10 +44,12 @@ std::string prepare_script(const std::string& mount_root);
 // or nothing.
 std::string install_marker_script(const std::string& mount_root);
 
-// `--install debootstrap`: install_debian.sh on the target into
-// `mount_root`, then the install marker.
-std::string debootstrap_script(const std::string& mount_root, const ImageSpec& spec,
-                               const std::string& install_id);
+// `--install debootstrap`, in two steps: install_debian.sh's base phase
+// (debootstrap) on the target into `mount_root`; then its kernel phase (the
+// kernel and GRUB in a chroot) and the install marker.
+std::string debootstrap_base_script(const std::string& mount_root, const ImageSpec& spec);
+std::string debootstrap_kernel_script(const std::string& mount_root, const ImageSpec& spec,
+                                      const std::string& install_id);
 
 // How the new system boots.
 struct BootSetup {

@@ -153,7 +153,8 @@ TEST_CASE("a whole bootstrap: every step in order, the new key pinned from the f
   CHECK(result.failed_step.empty());
 
   // preflight, prepare, the disk plan's steps, the install marker,
-  // debootstrap, the disk probe and fstab steps, configure, reboot.
+  // debootstrap, the kernel and GRUB, the disk probe and fstab steps,
+  // configure, reboot.
   std::vector<std::string> order;
   for (const auto& call : fake.calls) {
     if (contains(call.script, "@@reconcile-"))
@@ -162,8 +163,10 @@ TEST_CASE("a whole bootstrap: every step in order, the new key pinned from the f
       order.push_back("prepare");
     else if (contains(call.script, "bootstrap-install' 2>/dev/null"))
       order.push_back("marker");
-    else if (contains(call.script, "RECONCILE_INSTALL_DEBIAN"))
+    else if (contains(call.script, "PHASE='base'"))
       order.push_back("debootstrap");
+    else if (contains(call.script, "PHASE='kernel'"))
+      order.push_back("kernel");
     else if (contains(call.script, "@@disk begin"))
       order.push_back("disk-probe");
     else if (contains(call.script, "update-grub"))
@@ -183,7 +186,8 @@ TEST_CASE("a whole bootstrap: every step in order, the new key pinned from the f
     return std::find(order.begin(), order.end(), name) - order.begin();
   };
   CHECK(at("marker") < at("debootstrap"));
-  CHECK(at("debootstrap") < at("disk-probe"));
+  CHECK(at("debootstrap") < at("kernel"));
+  CHECK(at("kernel") < at("disk-probe"));
   CHECK(at("disk-probe") < at("configure"));
   CHECK(at("configure") < at("reboot"));
   CHECK(order.back() == "hello");

@@ -102,6 +102,23 @@ TEST_CASE("prepare creates the mount root and leaves an unmounted one alone") {
   CHECK(std::filesystem::is_directory(root));
 }
 
+TEST_CASE("the kernel phase refuses a tree without a base system and writes no marker") {
+  TempDir dir;
+  std::string root = dir.file("mnt");
+  std::filesystem::create_directories(root);
+  ImageSpec spec{"bookworm", "amd64", "http://deb.debian.org/debian"};
+  transport::Output output = run_local(debootstrap_kernel_script(root, spec, "id-1"), {});
+  CHECK(output.exit_code == 1);
+  CHECK(output.err.find("install-debian: no base system in " + root + " (PHASE=base first)") !=
+        std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(root + "/var/lib/reconcile/bootstrap-install"));
+  output = run_local(
+      "set -eu\n" + install_debian_command("'" + root + "'", spec, "none", "kernels"), {});
+  CHECK(output.exit_code == 1);
+  CHECK(output.err.find("install-debian: unknown PHASE kernels (all, base or kernel)") !=
+        std::string::npos);
+}
+
 TEST_CASE("configure installs GRUB where the decisions say, all values quoted") {
   FileBundle bundle;
   bundle.add("/etc/hostname", 0644, "web1\n");
@@ -127,8 +144,12 @@ TEST_CASE("configure installs GRUB where the decisions say, all values quoted") 
 
 TEST_CASE("debootstrap, kexec and reboot scripts") {
   ImageSpec spec{"bookworm", "amd64", "http://deb.debian.org/debian"};
-  std::string install = debootstrap_script("/mnt", spec, "debootstrap-bookworm-amd64");
-  CHECK(install.find("DEV='bind'") != std::string::npos);
+  std::string base = debootstrap_base_script("/mnt", spec);
+  CHECK(base.find("DEV='bind' PHASE='base'") != std::string::npos);
+  CHECK(base.find("</dev/null") != std::string::npos);
+  CHECK(base.find("bootstrap-install") == std::string::npos);  // no marker after debootstrap
+  std::string install = debootstrap_kernel_script("/mnt", spec, "debootstrap-bookworm-amd64");
+  CHECK(install.find("DEV='bind' PHASE='kernel'") != std::string::npos);
   CHECK(install.find("</dev/null") != std::string::npos);
   CHECK(install.find("'debootstrap-bookworm-amd64'") != std::string::npos);
   std::string kexec = kexec_script(100, 200, "console=ttyS0 x='y'");
