@@ -14,6 +14,26 @@ std::string_view install_debian_script() {
   return kInstallDebianScript;
 }
 
+InstallPackages install_packages(std::string_view script, const std::string& arch) {
+  InstallPackages packages;
+  const std::string case_label = arch + ") extra=\"";
+  for (const auto& raw : split(script, '\n')) {
+    std::string_view line = trim(raw);
+    if (line.starts_with("base=")) {
+      std::string_view list = line.substr(5);
+      if (list.starts_with("$base,")) list.remove_prefix(6);
+      for (const auto& name : split(list, ','))
+        if (!name.empty()) packages.base.push_back(name);
+    } else if (line.starts_with(case_label)) {
+      std::string_view rest = line.substr(case_label.size());
+      rest = rest.substr(0, rest.find('"'));
+      for (const auto& name : split(rest, ' '))
+        if (!name.empty()) packages.kernel.push_back(name);
+    }
+  }
+  return packages;
+}
+
 std::string install_debian_command(const std::string& target_word, const ImageSpec& spec,
                                    const std::string& dev, const std::string& phase) {
   // The script goes to a file, not to `sh -s`: apt and dpkg inside it must

@@ -28,6 +28,17 @@ struct ImageSpec {
 // install_debian.sh as compiled in.
 std::string_view install_debian_script();
 
+// The packages install_debian.sh installs for `arch`, read from the script
+// itself (its `base=` lines and its `ARCH) extra="..."` case), so the plan
+// shows what the script does: debootstrap's --include list (on top of
+// Debian's minbase), then what apt installs in the chroot. Empty lists when
+// the script has no entry for `arch` (it refuses such an architecture).
+struct InstallPackages {
+  std::vector<std::string> base;
+  std::vector<std::string> kernel;
+};
+InstallPackages install_packages(std::string_view script, const std::string& arch);
+
 // Shell lines that run install_debian.sh into the directory `target_word`
 // (a shell word: quoted, or "$variable") with DEV=`dev` ("bind" or "none")
 // and PHASE=`phase` ("all", "base" or "kernel").

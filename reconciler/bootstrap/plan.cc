@@ -265,6 +265,9 @@ BootstrapPlan make_plan(const PlanContext& context) {
                       decisions.mount_root + " on the machine";
     install.details.push_back("from " + image.mirror + ", then the kernel and GRUB in a chroot");
   }
+  InstallPackages packages = install_packages(install_debian_script(), image.arch);
+  install.details.push_back("packages: Debian minbase with " + join(packages.base, ", "));
+  install.details.push_back("then in the chroot: " + join(packages.kernel, ", "));
   install.details.push_back("skipped when the install marker shows an earlier run finished it");
   plan.steps.push_back(install);
 
@@ -302,11 +305,17 @@ BootstrapPlan make_plan(const PlanContext& context) {
   for (const auto& section : context.host.sections)
     if (section != "address" && section != "ssh" && section != "os" && section != "disk")
       sections.push_back(section);
-  plan.steps.push_back(
-      {StepId::kConverge,
-       "reconcile " + context.host.name + " until the plan is empty",
-       {sections.empty() ? "nothing else is declared" : "sections: " + join(sections, ", ")},
-       false});
+  PlanStep converge{
+      StepId::kConverge,
+      "reconcile " + context.host.name + " until the plan is empty",
+      {sections.empty() ? "nothing else is declared" : "sections: " + join(sections, ", ")},
+      false};
+  std::vector<std::string> wanted, unwanted;
+  for (const auto& package : context.host.packages)
+    (package.state == state::Presence::kAbsent ? unwanted : wanted).push_back(package.name);
+  if (!wanted.empty()) converge.details.push_back("packages installed: " + join(wanted, ", "));
+  if (!unwanted.empty()) converge.details.push_back("packages removed: " + join(unwanted, ", "));
+  plan.steps.push_back(converge);
   return plan;
 }
 

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "disk-layouts/planner.h"
 #include "tests/unit/bootstrap/bootstrap_test_util.h"
 
@@ -114,8 +116,30 @@ TEST_CASE("a disk that holds the running system needs --kexec, and then enough m
   REQUIRE_MESSAGE(plan.has_value(), plan.error().message());
 }
 
+TEST_CASE("the install's package lists come from the install script itself") {
+  InstallPackages amd64 = install_packages(install_debian_script(), "amd64");
+  REQUIRE(amd64.base.size() > 5);
+  CHECK(amd64.base[0] == "systemd-sysv");
+  CHECK(std::find(amd64.base.begin(), amd64.base.end(), "openssh-server") != amd64.base.end());
+  CHECK(std::find(amd64.base.begin(), amd64.base.end(), "less") != amd64.base.end());  // 2nd line
+  CHECK(amd64.kernel == std::vector<std::string>{"linux-image-amd64", "grub-pc",
+                                                 "grub-efi-amd64-bin", "efibootmgr"});
+  InstallPackages arm64 = install_packages(install_debian_script(), "arm64");
+  CHECK(arm64.base == amd64.base);
+  CHECK(arm64.kernel ==
+        std::vector<std::string>{"linux-image-arm64", "grub-efi-arm64", "efibootmgr"});
+  CHECK(install_packages(install_debian_script(), "riscv64").kernel.empty());
+  std::string canned =
+      "base=a,b\nbase=$base,c\ncase $ARCH in\n  amd64) extra=\"k1  k2\" ;;\n"
+      "  arm64) extra=\"k3\" ;;\nesac\n";
+  InstallPackages parsed = install_packages(canned, "amd64");
+  CHECK(parsed.base == std::vector<std::string>{"a", "b", "c"});
+  CHECK(parsed.kernel == std::vector<std::string>{"k1", "k2"});
+}
+
 TEST_CASE("the printed plan names every step, the destructive one first among equals") {
   state::Host host = vps_host();
+  host.packages = {{"nginx"}, {"telnet", state::Presence::kAbsent}, {"borgbackup"}};
   disk::DiskLayout layout = example_layout("vps-gpt");
   MachineFacts facts = facts_of(CannedMachine{});
   BootstrapSettings settings;
@@ -153,6 +177,13 @@ TEST_CASE("the printed plan names every step, the destructive one first among eq
   CHECK(text.find("GRUB: BIOS (i386-pc) on /dev/loop0; UEFI (x86_64-efi) in /boot/efi, "
                   "removable path") != std::string::npos);
   CHECK(text.find("sections: users, files") != std::string::npos);
+  CHECK(text.find("\n     packages: Debian minbase with systemd-sysv, udev, openssh-server, ") !=
+        std::string::npos);
+  CHECK(text.find("\n     then in the chroot: linux-image-amd64, grub-pc, grub-efi-amd64-bin, "
+                  "efibootmgr\n") != std::string::npos);
+  CHECK(
+      text.find("\n     packages installed: nginx, borgbackup\n     packages removed: telnet\n") !=
+      std::string::npos);
   CHECK(format_bootstrap_plan(plan, true).find("\n     needs --allow-destructive\n") ==
         std::string::npos);
   CHECK(human_size(1ull << 30) == "1.0 GiB");
