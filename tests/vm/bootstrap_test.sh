@@ -155,6 +155,8 @@ grep -q "GRUB: BIOS (i386-pc) on /dev/vda; UEFI (x86_64-efi) in /boot/efi" "$VM_
   fail "the plan does not install GRUB for both BIOS and UEFI"
 grep -q "decrypted from secrets/hosts/vm1.age" "$VM_WORK/plan.txt" ||
   fail "the plan does not deliver the host's age identity"
+grep -q "then in the chroot: linux-image-amd64, grub-pc, grub-efi-amd64-bin, efibootmgr" \
+  "$VM_WORK/plan.txt" || fail "the plan does not list the kernel and GRUB packages"
 if [ "$mode" = --debootstrap ]; then
   grep -q "debootstrap Debian bookworm amd64 into /mnt" "$VM_WORK/plan.txt" ||
     fail "the plan does not install with debootstrap"
