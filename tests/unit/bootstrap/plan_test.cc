@@ -59,6 +59,21 @@ TEST_CASE("UEFI machines get an NVRAM entry; the release comes from os:") {
   CHECK(decided->image.release == "trixie");
 }
 
+TEST_CASE("an arm64 UEFI machine: arm64 packages, GRUB for arm64-efi only, no BIOS GRUB") {
+  CannedMachine machine;
+  machine.machine = "aarch64";
+  machine.boot = "uefi";
+  auto decided = decide(vps_host(), example_layout("vps-gpt"), facts_of(machine), {});
+  REQUIRE_MESSAGE(decided.has_value(), decided.error().message());
+  CHECK(decided->image.arch == "arm64");
+  CHECK(decided->boot.bios_devices.empty());
+  REQUIRE(decided->boot.efi_directory.has_value());
+  CHECK(decided->boot.efi_target == "arm64-efi");
+  CHECK(decided->boot.efi_nvram);
+  CHECK(install_packages(install_debian_script(), decided->image.arch).kernel.front() ==
+        "linux-image-arm64");
+}
+
 TEST_CASE("what cannot be bootstrapped is refused before anything changes") {
   disk::DiskLayout vps = example_layout("vps-gpt");
   state::Host no_disk = vps_host();
