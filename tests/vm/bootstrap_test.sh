@@ -16,46 +16,80 @@
 # user-mode network is restricted: its only way out is a forward of
 # 10.0.2.100:80 to that server, so every package provably comes from it.
 #
-# Needs root, qemu-system-x86_64 and the assets of tools/build-vm-assets
-# (the `vm_assets` fixture builds them; their cache is $RECONCILE_VM_CACHE).
+# With --arm64 (test vm_bootstrap_arm64, label slow) the same debootstrap
+# route runs on an emulated arm64 machine (QEMU `virt`, UEFI firmware from
+# qemu-efi-aarch64), from an arm64 rescue system built through emulation
+# (the `vm_assets_arm64` fixture, tools/build-vm-assets --arch arm64) and an
+# arm64 local mirror. Its firmware keeps no NVRAM across QEMU runs, so its
+# first boot from the disk already goes through the ESP's removable path
+# (EFI/BOOT/BOOTAA64.EFI); the amd64 runs' last step, a UEFI reboot, is
+# left out.
+#
+# Needs root, qemu-system-x86_64 (qemu-system-aarch64 for --arm64) and the
+# assets of tools/build-vm-assets (the `vm_assets` fixture builds them; their
+# cache is $RECONCILE_VM_CACHE).
 # Exits 77 (skipped) with the reason when QEMU cannot run here.
 set -Eeuo pipefail
 here=$(dirname "$(readlink -f "$0")")
 # shellcheck source=tests/vm/lib.sh
 . "$here/lib.sh"
 
-reconcile=${1:?usage: bootstrap_test.sh RECONCILE_BINARY [--kexec|--debootstrap]}
+reconcile=${1:?usage: bootstrap_test.sh RECONCILE_BINARY [--kexec|--debootstrap|--arm64]}
 # --kexec: then bootstrap the installed system once more, as a provider's
 # stock image running from the target disk: `--kexec` switches it into the
 # in-memory installer (test vm_bootstrap_kexec, label slow).
 # --debootstrap: install with debootstrap from a local mirror (see above).
+# --arm64: the same on an emulated arm64 machine.
 mode=${2:-}
-case $mode in "" | --kexec | --debootstrap) ;; *) echo "bootstrap_test.sh: unknown mode $mode" >&2; exit 1 ;; esac
+arch=amd64
+debootstrap=
+case $mode in
+  "" | --kexec) ;;
+  --debootstrap) debootstrap=1 ;;
+  --arm64) debootstrap=1 arch=arm64 ;;
+  *) echo "bootstrap_test.sh: unknown mode $mode" >&2; exit 1 ;;
+esac
 skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "the VM tests need root"
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
-# UEFI firmware for the last boot (Debian package ovmf).
-ovmf=/usr/share/ovmf/OVMF.fd
-[ -r "$ovmf" ] || skip "no UEFI firmware at $ovmf (Debian package ovmf)"
 cache=${RECONCILE_VM_CACHE:-/var/cache/reconcile-vm}
-[ -s "$cache/assets.env" ] || skip "no VM assets in $cache (tools/build-vm-assets failed or did not run)"
-# shellcheck disable=SC1091
-. "$cache/assets.env"
+assets_env=$cache/assets.env
+if [ "$arch" = arm64 ]; then
+  command -v qemu-system-aarch64 >/dev/null ||
+    skip "qemu-system-aarch64 is not installed (qemu-system-arm; tools/install-deps)"
+  [ -r "$VM_ARM64_FIRMWARE" ] ||
+    skip "no arm64 UEFI firmware at $VM_ARM64_FIRMWARE (qemu-efi-aarch64; tools/install-deps)"
+  assets_env=$cache/assets-arm64.env
+else
+  command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
+  # UEFI firmware for the last boot (Debian package ovmf).
+  ovmf=/usr/share/ovmf/OVMF.fd
+  [ -r "$ovmf" ] || skip "no UEFI firmware at $ovmf (Debian package ovmf)"
+fi
+[ -s "$assets_env" ] ||
+  skip "no VM assets in $assets_env (tools/build-vm-assets failed or did not run)"
+# shellcheck disable=SC1090
+. "$assets_env"
+[ "${VM_ARCH:-amd64}" = "$arch" ] || skip "$assets_env is for ${VM_ARCH:-amd64}, not $arch"
 
 test_start=$(date +%s)
-if [ "$mode" = --debootstrap ]; then
+if [ -n "$debootstrap" ]; then
   command -v socat >/dev/null || skip "socat is not installed (tools/install-deps)"
   # The partial mirror, cached by the scripts that decide its content.
   mirror_hash=$(cat "$here/../../tools/build-local-mirror" \
     "$here/../../reconciler/bootstrap/install_debian.sh" | sha256sum | cut -c1-12)
-  local_mirror=$cache/mirror-$mirror_hash
+  local_mirror=$cache/mirror-$arch-$mirror_hash
   (
     flock 9
     if [ ! -s "$local_mirror/packages.txt" ]; then
       rm -rf "$local_mirror.tmp"
-      "$here/../../tools/build-local-mirror" --mirror "$VM_MIRROR" "$local_mirror.tmp"
+      "$here/../../tools/build-local-mirror" --arch "$arch" --mirror "$VM_MIRROR" \
+        "$local_mirror.tmp"
       mv "$local_mirror.tmp" "$local_mirror"
-      for old in "$cache"/mirror-*; do [ "$old" = "$local_mirror" ] || rm -rf "$old"; done
+      # Older mirrors of this architecture (or named without one) go.
+      for old in "$cache"/mirror-*; do
+        case ${old#"$cache"/mirror-} in "$arch"-*) ;; amd64-* | arm64-*) continue ;; esac
+        [ "$old" = "$local_mirror" ] || rm -rf "$old"
+      done
     fi
   ) 9>"$cache/.lock"
   echo "== local mirror $local_mirror ready after $(($(date +%s) - test_start)) s"
@@ -85,8 +119,7 @@ trap 'exit 143' TERM INT HUP  # so that a ctest timeout still stops QEMU
 fail() { echo "FAIL: $*"; exit 1; }
 elapsed() { echo "$(($(date +%s) - test_start)) s"; }
 
-install=(--install image --image-cache "$VM_IMAGE_CACHE" --mirror "$VM_MIRROR")
-if [ "$mode" = --debootstrap ]; then
+if [ -n "$debootstrap" ]; then
   mirror_port=$(vm_free_port)
   python3 -m http.server --bind 127.0.0.1 --directory "$local_mirror" "$mirror_port" \
     >"$VM_WORK/mirror.log" 2>&1 &
@@ -95,8 +128,10 @@ if [ "$mode" = --debootstrap ]; then
   VM_NETDEV_EXTRA=",restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:socat - TCP:127.0.0.1:$mirror_port"
   install=(--install debootstrap --mirror http://10.0.2.100/debian)
   echo "== mirror on 127.0.0.1:$mirror_port, the guest's http://10.0.2.100/debian"
+else
+  install=(--install image --image-cache "$VM_IMAGE_CACHE" --mirror "$VM_MIRROR")
 fi
-echo "== VM on 127.0.0.1:$VM_PORT ($(vm_accel_args)), work $VM_WORK"
+echo "== VM on 127.0.0.1:$VM_PORT ($(vm_machine_args)), work $VM_WORK"
 vm_start
 echo "[127.0.0.1]:$VM_PORT $(cut -d' ' -f1,2 "$VM_RESCUE_HOST_KEY")" >"$VM_WORK/rescue_known_hosts"
 vm_wait_ssh "$VM_WORK/rescue_known_hosts" 240 || fail "the rescue system did not answer SSH in 240 s"
@@ -151,14 +186,20 @@ cat "$VM_WORK/plan.txt"
 [ "$rc" = 2 ] || { cat "$VM_WORK/plan.err"; fail "dry run exited $rc, expected 2"; }
 grep -q "disk .*\[DESTRUCTIVE\]" "$VM_WORK/plan.txt" || fail "the plan does not mark the disk step destructive"
 grep -q "needs --allow-destructive" "$VM_WORK/plan.txt" || fail "the plan does not ask for --allow-destructive"
-grep -q "GRUB: BIOS (i386-pc) on /dev/vda; UEFI (x86_64-efi) in /boot/efi" "$VM_WORK/plan.txt" ||
-  fail "the plan does not install GRUB for both BIOS and UEFI"
+if [ "$arch" = arm64 ]; then
+  grub="GRUB: UEFI (arm64-efi) in /boot/efi with an NVRAM entry"
+  chroot_packages="linux-image-arm64, grub-efi-arm64, efibootmgr"
+else
+  grub="GRUB: BIOS (i386-pc) on /dev/vda; UEFI (x86_64-efi) in /boot/efi"
+  chroot_packages="linux-image-amd64, grub-pc, grub-efi-amd64-bin, efibootmgr"
+fi
+grep -q "$grub" "$VM_WORK/plan.txt" || fail "the plan does not say '$grub'"
 grep -q "decrypted from secrets/hosts/vm1.age" "$VM_WORK/plan.txt" ||
   fail "the plan does not deliver the host's age identity"
-grep -q "then in the chroot: linux-image-amd64, grub-pc, grub-efi-amd64-bin, efibootmgr" \
-  "$VM_WORK/plan.txt" || fail "the plan does not list the kernel and GRUB packages"
-if [ "$mode" = --debootstrap ]; then
-  grep -q "debootstrap Debian bookworm amd64 into /mnt" "$VM_WORK/plan.txt" ||
+grep -q "then in the chroot: $chroot_packages" "$VM_WORK/plan.txt" ||
+  fail "the plan does not list the kernel and GRUB packages"
+if [ -n "$debootstrap" ]; then
+  grep -q "debootstrap Debian bookworm $arch into /mnt" "$VM_WORK/plan.txt" ||
     fail "the plan does not install with debootstrap"
 fi
 vm_ssh "$VM_WORK/rescue_known_hosts" 'test ! -e /dev/vda1' || fail "the dry run changed the disk"
@@ -176,7 +217,7 @@ rc=0
 "$reconcile" bootstrap vm1 "${common[@]}" --allow-destructive --boot-timeout 600 \
   >"$VM_WORK/bootstrap.out" 2>"$VM_WORK/bootstrap.err" || rc=$?
 cat "$VM_WORK/bootstrap.out"
-grep -E '\] [a-z]+: done in|streamed|answers' "$VM_WORK/bootstrap.err" || true
+grep -E '\] [a-z]+: done in|debootstrap done in|streamed|answers' "$VM_WORK/bootstrap.err" || true
 [ "$rc" = 0 ] || fail "bootstrap exited $rc"
 echo "== bootstrap took $(($(date +%s) - bootstrap_start)) s"
 
@@ -197,9 +238,16 @@ grep -q '^vda2 esp vfat /boot/efi$' <<<"$layout" || fail "vda2 is not the ESP on
 grep -q '^vda3 root ext4 /$' <<<"$layout" || fail "vda3 is not the ext4 root"
 root_uuid=$(run findmnt -n -o UUID /)
 run grep -q "^UUID=$root_uuid / ext4" /etc/fstab || fail "fstab does not mount / by UUID"
-run test -f /boot/efi/EFI/BOOT/BOOTX64.EFI || fail "no UEFI GRUB on the ESP"
-# This boot went through SeaBIOS; the UEFI boot comes at the end.
-run test ! -d /sys/firmware/efi || fail "the first boot should have been a BIOS boot"
+if [ "$arch" = arm64 ]; then
+  run test -f /boot/efi/EFI/BOOT/BOOTAA64.EFI || fail "no UEFI GRUB on the ESP's removable path"
+  [ "$(run uname -m)" = aarch64 ] || fail "the installed system is not an arm64 one"
+  run test -d /sys/firmware/efi || fail "the arm64 system did not boot with UEFI"
+  echo "arm64: $(run uname -srm)"
+else
+  run test -f /boot/efi/EFI/BOOT/BOOTX64.EFI || fail "no UEFI GRUB on the ESP"
+  # This boot went through SeaBIOS; the UEFI boot comes at the end.
+  run test ! -d /sys/firmware/efi || fail "the first boot should have been a BIOS boot"
+fi
 [ "$(run hostname)" = vm1 ] || fail "the hostname is not vm1"
 run grep -q 'MACAddress=52:54:00:12:34:56' /etc/systemd/network/50-reconcile.network ||
   fail "no networkd configuration for the NIC"
@@ -223,7 +271,7 @@ root 700" ] || fail "host.key is not root's with mode 0600 in a 0700 directory"
 [ "$(run stat -c '%U:%G %a' /run/secrets/app-token)" = "alice:ops 440" ] ||
   fail "/run/secrets/app-token has the wrong owner or mode"
 [ "$(run cat /run/secrets/app-token)" = "$token" ] || fail "the secret's content differs"
-if [ "$mode" = --debootstrap ]; then
+if [ -n "$debootstrap" ]; then
   # debootstrap wrote the mirror it used into the new system's sources.list
   # (an image would name $VM_MIRROR), and the local mirror served it all.
   run grep -q '^deb http://10.0.2.100/debian bookworm main$' /etc/apt/sources.list ||
@@ -277,33 +325,35 @@ if [ "$mode" = --kexec ]; then
   expect_empty_plan third.txt "the plan after --kexec"
 fi
 
-# The installed system boots with UEFI as well: the same disk, OVMF instead
-# of SeaBIOS, no NVRAM entries, so the firmware takes GRUB from the ESP's
-# removable path (EFI/BOOT/BOOTX64.EFI).
-echo "== reboot with UEFI firmware (OVMF)"
-final_known_hosts=$VM_WORK/new_known_hosts
-[ "$mode" != --kexec ] || final_known_hosts=$VM_WORK/kexec_known_hosts
-echo "$ovmf" >"$VM_WORK/firmware"
-exits_before=$(grep -c 'exited$' "$VM_WORK/events")
-# (The image has no D-Bus: systemctl says it cannot reach logind's bus and
-# reboots through systemd directly.)
-vm_ssh "$final_known_hosts" systemctl reboot 2>/dev/null || true
-ssh -o ControlPath="$final_known_hosts.ssh" -O exit vm >/dev/null 2>&1 || true
-deadline=$(($(date +%s) + 120))
-# The old system may still answer while it shuts down: wait for QEMU to exit.
-until [ "$(grep -c 'exited$' "$VM_WORK/events")" -gt "$exits_before" ]; do
-  [ "$(date +%s)" -lt "$deadline" ] || fail "the installed system did not shut down for the UEFI boot"
-  sleep 0.5
-done
-vm_wait_ssh "$final_known_hosts" 300 || fail "the installed system did not answer SSH after a UEFI boot"
-echo "== UEFI boot answered after $(elapsed)"
-uefi() { vm_ssh "$final_known_hosts" "$(printf '%q ' "$@")"; }
-uefi test -d /sys/firmware/efi || fail "the system did not boot with UEFI firmware"
-echo "UEFI: $(uefi cat /sys/firmware/efi/fw_platform_size)-bit firmware, $(uefi ls /sys/firmware/efi/efivars | wc -l) EFI variables"
-[ "$(uefi findmnt -n -o SOURCE /)" = /dev/vda3 ] || fail "after the UEFI boot, / is not /dev/vda3"
-[ "$(uefi hostname)" = vm1 ] || fail "after the UEFI boot, the hostname is not vm1"
-state=$(uefi systemctl is-system-running --wait || true)
-[ "$state" = running ] || { uefi systemctl --failed || true; fail "after the UEFI boot the system is $state"; }
+if [ "$arch" = amd64 ]; then
+  # The installed system boots with UEFI as well: the same disk, OVMF instead
+  # of SeaBIOS, no NVRAM entries, so the firmware takes GRUB from the ESP's
+  # removable path (EFI/BOOT/BOOTX64.EFI).
+  echo "== reboot with UEFI firmware (OVMF)"
+  final_known_hosts=$VM_WORK/new_known_hosts
+  [ "$mode" != --kexec ] || final_known_hosts=$VM_WORK/kexec_known_hosts
+  echo "$ovmf" >"$VM_WORK/firmware"
+  exits_before=$(grep -c 'exited$' "$VM_WORK/events")
+  # (The image has no D-Bus: systemctl says it cannot reach logind's bus and
+  # reboots through systemd directly.)
+  vm_ssh "$final_known_hosts" systemctl reboot 2>/dev/null || true
+  ssh -o ControlPath="$final_known_hosts.ssh" -O exit vm >/dev/null 2>&1 || true
+  deadline=$(($(date +%s) + 120))
+  # The old system may still answer while it shuts down: wait for QEMU to exit.
+  until [ "$(grep -c 'exited$' "$VM_WORK/events")" -gt "$exits_before" ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || fail "the installed system did not shut down for the UEFI boot"
+    sleep 0.5
+  done
+  vm_wait_ssh "$final_known_hosts" 300 || fail "the installed system did not answer SSH after a UEFI boot"
+  echo "== UEFI boot answered after $(elapsed)"
+  uefi() { vm_ssh "$final_known_hosts" "$(printf '%q ' "$@")"; }
+  uefi test -d /sys/firmware/efi || fail "the system did not boot with UEFI firmware"
+  echo "UEFI: $(uefi cat /sys/firmware/efi/fw_platform_size)-bit firmware, $(uefi ls /sys/firmware/efi/efivars | wc -l) EFI variables"
+  [ "$(uefi findmnt -n -o SOURCE /)" = /dev/vda3 ] || fail "after the UEFI boot, / is not /dev/vda3"
+  [ "$(uefi hostname)" = vm1 ] || fail "after the UEFI boot, the hostname is not vm1"
+  state=$(uefi systemctl is-system-running --wait || true)
+  [ "$state" = running ] || { uefi systemctl --failed || true; fail "after the UEFI boot the system is $state"; }
+fi
 
 awk -v t0="$test_start" '{ t = $1; $1 = ""; printf "==%s at %.1f s\n", $0, t - t0 }' "$VM_WORK/events"
 status=0

@@ -6,10 +6,17 @@
 # QEMU exits (-no-reboot) and the supervisor starts it again from its disk,
 # as a provider's "reboot into the installed system" does.
 #
+# $VM_ARCH (from the assets' env file) is the guest's architecture: amd64
+# (the default; SeaBIOS, or OVMF when a test asks for UEFI) or arm64 (an
+# emulated `virt` machine that always boots the UEFI firmware of Debian's
+# qemu-efi-aarch64, the rescue system's kernel through it as well).
+#
 # Acceleration: TCG unless /dev/kvm is usable for stock kernels. On some
 # machines /dev/kvm is kvm_pvm (software nested virtualisation that runs only
 # PVM guest kernels: a Debian kernel hangs at once), so its presence is
-# probed, never assumed. RECONCILE_VM_ACCEL=kvm|tcg overrides.
+# probed, never assumed. RECONCILE_VM_ACCEL=kvm|tcg overrides. An arm64
+# guest (on an amd64 machine) is always TCG.
+VM_ARM64_FIRMWARE=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
 
 vm_accel_args() {
   local accel=${RECONCILE_VM_ACCEL:-auto}
@@ -22,6 +29,18 @@ vm_accel_args() {
     echo "-accel tcg,thread=multi -cpu qemu64"
   fi
 }
+
+# vm_machine_args: QEMU's binary, machine, CPU and firmware for $VM_ARCH.
+vm_machine_args() {
+  if [ "${VM_ARCH:-amd64}" = arm64 ]; then
+    echo "qemu-system-aarch64 -M virt -accel tcg,thread=multi -cpu max,pauth-impdef=on" \
+      "-bios $VM_ARM64_FIRMWARE"
+  else
+    echo "qemu-system-x86_64 $(vm_accel_args)"
+  fi
+}
+
+vm_console() { if [ "${VM_ARCH:-amd64}" = arm64 ]; then echo ttyAMA0; else echo ttyS0; fi; }
 
 vm_free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -36,7 +55,7 @@ vm_qemu() {
   shift
   # shellcheck disable=SC2046
   # -nodefaults: no floppy, CD-ROM or parallel port for the guests to probe.
-  qemu-system-x86_64 $(vm_accel_args) -nodefaults -m 1024 -smp 2 -display none -no-reboot \
+  $(vm_machine_args) -nodefaults -m 1024 -smp 2 -display none -no-reboot \
     -serial "file:$VM_WORK/serial-$tag.log" -monitor none \
     -drive "file=$VM_WORK/disk.qcow2,if=virtio,format=qcow2,cache=unsafe" \
     -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$VM_PORT-:22${VM_NETDEV_EXTRA:-}" \
@@ -49,15 +68,17 @@ vm_start() {
   qemu-img create -q -f qcow2 "$VM_WORK/disk.qcow2" 8G
   (
     vm_qemu rescue -kernel "$VM_KERNEL" -initrd "$VM_RESCUE_INITRD" \
-      -append "console=ttyS0 quiet" >"$VM_WORK/qemu-rescue.log" 2>&1
+      -append "console=$(vm_console) quiet" >"$VM_WORK/qemu-rescue.log" 2>&1
     echo "$(date +%s.%N) rescue exited" >>"$VM_WORK/events"
     boot=1
     while [ ! -e "$VM_WORK/stop" ] && [ "$boot" -le 3 ]; do
       # $VM_WORK/firmware, when a test writes it, names the firmware of the
-      # next boots (OVMF for UEFI); SeaBIOS otherwise.
+      # next amd64 boots (OVMF for UEFI); SeaBIOS otherwise. (arm64's
+      # machine has no boot order to set and always boots its UEFI.)
       firmware=()
-      if [ -s "$VM_WORK/firmware" ]; then firmware=(-bios "$(cat "$VM_WORK/firmware")"); fi
-      vm_qemu "disk$boot" -boot c "${firmware[@]}" >"$VM_WORK/qemu-disk$boot.log" 2>&1
+      if [ "${VM_ARCH:-amd64}" != arm64 ]; then firmware=(-boot c); fi
+      if [ -s "$VM_WORK/firmware" ]; then firmware+=(-bios "$(cat "$VM_WORK/firmware")"); fi
+      vm_qemu "disk$boot" "${firmware[@]}" >"$VM_WORK/qemu-disk$boot.log" 2>&1
       echo "$(date +%s.%N) disk boot $boot exited" >>"$VM_WORK/events"
       boot=$((boot + 1))
     done
