@@ -63,6 +63,14 @@ Result<size_t> write_available(SshSession& session, LIBSSH2_CHANNEL* channel, St
   return static_cast<size_t>(count);
 }
 
+// Bytes of the channel's output that libssh2 already took off the socket
+// but has not handed out yet.
+unsigned long queued_bytes(LIBSSH2_CHANNEL* channel) {
+  unsigned long queued = 0;
+  libssh2_channel_window_read_ex(channel, &queued, nullptr);
+  return queued;
+}
+
 void read_exit_status(LIBSSH2_SESSION* session, LIBSSH2_CHANNEL* channel, Output& output) {
   output.exit_code = libssh2_channel_get_exit_status(channel);
   char* signal = nullptr;
@@ -106,6 +114,7 @@ asio::awaitable<Result<Output>> run_on_channel(SshSession& session, const std::s
   Collected collected(max_output);
   bool stdin_open = true;
   size_t since_yield = 0;
+  bool reread = false;
   while (true) {
     size_t progress = 0;
     // Once the command closed its output, it has ended (or will not read
@@ -118,6 +127,17 @@ asio::awaitable<Result<Output>> run_on_channel(SshSession& session, const std::s
     CO_TRY_ASSIGN(read, read_available(session, channel, collected));
     progress += read;
     if (!stdin_open && libssh2_channel_eof(channel)) break;
+    if (progress > 0) reread = false;
+    // Every read first drains the socket into libssh2's queue, for both
+    // streams: the stderr read can queue stdout data that arrived just after
+    // stdout was read. When the EOF and the close came with it, the socket
+    // stays quiet and a wait would last until the deadline, so read once more
+    // first. (Once only: data of an extended stream other than stderr is
+    // never read, and must not keep the loop spinning.)
+    if (progress == 0 && !reread && queued_bytes(channel) > 0) {
+      reread = true;
+      continue;
+    }
     if (progress == 0) {
       CO_TRY_STATUS(co_await session.wait_socket(deadline));
       since_yield = 0;

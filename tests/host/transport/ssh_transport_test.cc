@@ -15,6 +15,7 @@
 #include "reconciler/transport/framing.h"
 #include "reconciler/transport/known_hosts.h"
 #include "reconciler/transport/ssh_crypto.h"
+#include "tests/host/transport/slow_recv.h"
 #include "tests/host/transport/sshd_fixture.h"
 #include "tests/unit/transport/test_util.h"
 
@@ -412,6 +413,37 @@ TEST_CASE("ssh: a script that prints without end still times out") {
   REQUIRE_FALSE(output.has_value());
   CHECK(output.error().code() == ErrorCode::kDeadlineExceeded);
   CHECK(elapsed < 4.0);
+}
+
+// A regression test. Each read of a stream first drains the socket into
+// libssh2's queue, for both streams: when the stderr read took in the last
+// stdout data together with EOF and close, nothing more came over the
+// socket, and the loop, which then waited for the socket, hung until its
+// deadline. That happened once in a while on a busy machine. Slowing every
+// empty recv() down by 10 ms widens the gap between the two reads; the pause
+// in the script sweeps the end of the output across the read loop's timing
+// (without the fix, runs with pauses of about 50-58 ms hung here).
+TEST_CASE("ssh: output that arrives during another stream's read is not left waiting") {
+  TestSshd sshd(default_sshd_options("127.0.0.2"));
+  asio::io_context io;
+  auto transport = make_ssh_transport(io, pinned_target("web1", "127.0.0.2"), default_client());
+  REQUIRE(run_sync(io, transport->run("true\n", "", {})).has_value());
+  SlowRecv slow(10);
+  RunOptions quick;
+  quick.timeout = milliseconds(3000);
+  int failed = 0;
+  for (int pause_ms = 0; pause_ms < 120; pause_ms += 2) {
+    std::string pause = std::to_string(1000 + pause_ms).substr(1);  // 3 digits
+    auto output =
+        run_sync(io, transport->run("echo start; sleep 0." + pause + "; echo end\n", "", quick));
+    if (!output.has_value() || output->out != "start\nend\n") {
+      ++failed;
+      MESSAGE("pause " << pause_ms << " ms: "
+                       << (output.has_value() ? "output '" + output->out + "'"
+                                              : output.error().message()));
+    }
+  }
+  CHECK(failed == 0);
 }
 
 TEST_CASE("ssh: a session that died while idle is replaced transparently") {
